@@ -1,0 +1,17 @@
+"""Why a file could not be ingested. Messages are Vietnamese: they reach admins in chat."""
+
+
+class IngestError(Exception):
+    """A file that cannot become a document. str(error) is a one-line reason for the summary."""
+
+
+class UnsupportedFile(IngestError):
+    pass
+
+
+class CorruptFile(IngestError):
+    pass
+
+
+class EmptyDocument(IngestError):
+    pass
