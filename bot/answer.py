@@ -1,0 +1,189 @@
+"""Write the answer: the asked-for fact first, taken from the cited text, then the sources."""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+import prompts
+from index.fold import folded_words
+
+from .query import Query
+from .search import Hit
+
+# Below this share of the question's information, a passage is not evidence for an answer.
+MIN_COVERAGE = 0.5
+MAX_CITATIONS = 5
+# Other documents are shown beside the best one when they are nearly as good a match.
+RIVAL_COVERAGE_GAP = 0.2
+
+_DATE = r"\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{2,4})?"
+_WHEN_PATTERNS = [
+    rf"từ ngày\s*{_DATE}\s*(?:đến|tới)\s*(?:hết\s*)?(?:ngày\s*)?{_DATE}",
+    rf"(?:hoàn thành\s+|nộp\s+|gửi\s+)?trước\s+(?:ngày\s+)?{_DATE}",
+    rf"(?:vào\s+)?tuần\s+\d\s+(?:của\s+)?tháng\s+\d{{1,2}}(?:\s*/\s*\d{{4}})?",
+    r"ngày\s+\d{1,2}\s+hàng\s+tháng",
+    r"trong\s+tháng\s+\d{1,2}(?:\s*/\s*\d{4})?(?:\s+và\s+tháng\s+\d{1,2}(?:\s*/\s*\d{4})?)?",
+    rf"(?:từ\s+|vào\s+|ngày\s+){_DATE}",
+    r"\(\s*tuần\s+\d\s*\)",
+    _DATE,
+]
+_WHEN = re.compile("|".join(f"(?:{p})" for p in _WHEN_PATTERNS), re.I)
+_HOW_MANY = re.compile(
+    r"(?:tối thiểu|tối đa|ít nhất|trên|dưới|đạt|giảm|tăng)?\s*\d+(?:[\.,]\d+)?\s*%"
+    r"|\d+(?:[\.,]\d+)?\s*(?:lần\s*/\s*\w+|lần|giáo viên|trẻ|nhóm|lớp|trường|người|tháng|ngày|tuổi)"
+    r"(?:\s*/\s*\w+)?", re.I)
+_WHERE = re.compile(r"(?:tại|ở)\s+((?:trường\s+)?(?:MN|mầm non|Mầm non|MG|mẫu giáo)?\s*[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ][^\s,;\.\)]*(?:\s+[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ][^\s,;\.\)]*)*)")
+_SENTENCE = re.compile(r"[^\n;]+(?:;|$)|[^\n]+", re.M)
+
+
+@dataclass
+class Citation:
+    doc_id: int
+    file: str
+    title: str
+    issuer: str
+    number: str
+    date: str
+    section: str
+    quote: str  # the cited passage, exactly the document's normalised text[start:end]
+    start: int
+    end: int
+    score: float
+    sentence: str = ""  # the sentence of the passage that answers, for display
+    school_year: str = ""
+    date_label: str = ""
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    latency_ms: float = 0.0
+    searched: str = ""
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        for c in data["citations"]:
+            for key in ("sentence", "school_year", "date_label"):
+                c.pop(key)
+        data.pop("searched")
+        return data
+
+
+def compose(query: Query, hits: list[Hit], document_count: int) -> Answer:
+    searched = query.text if query.expansions else ""
+    evidence = [h for h in hits if h.coverage >= MIN_COVERAGE]
+    if not evidence:
+        return Answer(question=query.original, abstained=True, searched=query.text,
+                      answer=prompts.render("no_answer", searched=searched, documents=document_count))
+    best = max(evidence[:3], key=lambda h: (h.coverage, h.score))
+    evidence = [best] + [h for h in evidence if h is not best]
+    citations = [_citation(h, query) for h in evidence[:MAX_CITATIONS]]
+    per_document = _per_document(query, evidence, citations)
+    text = prompts.render("answer", searched=searched, per_document=per_document, citations=citations)
+    return Answer(question=query.original, answer=text, abstained=False, citations=citations,
+                  searched=query.text)
+
+
+def _per_document(query: Query, evidence: list[Hit], citations: list[Citation]) -> list[dict]:
+    """The fact from the best passage, and from each other document that answers nearly as well."""
+    top = evidence[0].coverage
+    seen, out = set(), []
+    for hit, citation in zip(evidence, citations):
+        doc = hit.row["document_id"]
+        if doc in seen or hit.coverage < top - RIVAL_COVERAGE_GAP:
+            continue
+        fact = extract_fact(query.intent, citation.sentence, hit.row)
+        if out and not _states_fact(query.intent, fact):
+            continue
+        seen.add(doc)
+        out.append({"fact": fact, "who": _who(hit.row)})
+    if len({item["fact"] for item in out}) == 1:
+        out = out[:1]  # documents that agree need no "they differ" list
+    return out
+
+
+def _states_fact(intent: str, fact: str) -> bool:
+    pattern = {"when": _WHEN, "how_many": _HOW_MANY, "where": _WHERE}.get(intent)
+    return bool(pattern and pattern.search(fact))
+
+
+def extract_fact(intent: str, sentence: str, row: dict) -> str:
+    """The asked-for piece of the sentence (a date, a number, a place), else the sentence itself."""
+    if intent == "when":
+        found = [m.group(0).strip() for m in _WHEN.finditer(sentence)]
+        if found:
+            return _capitalise(", ".join(dict.fromkeys(found)))
+        if row.get("month"):
+            return f"Trong {_month_label(row['month'])}: {sentence}"
+    elif intent == "how_many":
+        found = [m.group(0).strip() for m in _HOW_MANY.finditer(sentence)]
+        if found:
+            return f"{', '.join(dict.fromkeys(found))} ({sentence})"
+    elif intent == "where":
+        m = _WHERE.search(sentence)
+        if m:
+            return f"{_capitalise(m.group(0))} ({sentence})"
+    return sentence
+
+
+def _citation(hit: Hit, query: Query) -> Citation:
+    row = hit.row
+    return Citation(
+        doc_id=row["document_id"], file=row["file_name"], title=row["title"], issuer=row["issuer"],
+        number=row["number"], date=row["date"], section=row["path"], quote=row["text"],
+        start=row["start"], end=row["end"], score=round(hit.score, 4),
+        sentence=best_sentence(row["text"], query), school_year=row["school_year"],
+        date_label=_date_label(row))
+
+
+def best_sentence(text: str, query: Query) -> str:
+    """The line or clause of a passage that shares the most of the question's words and pairs."""
+    terms, phrases = set(query.terms), set(query.phrases)
+    best, best_score = text, -1.0
+    for m in _SENTENCE.finditer(text):
+        sentence = _display(m.group(0))
+        words = folded_words(sentence)
+        if not words:
+            continue
+        pairs = {f"{a} {b}" for a, b in zip(words, words[1:])}
+        score = len(terms & set(words)) + 1.5 * len(phrases & pairs) - 0.002 * len(words)
+        if score > best_score:
+            best, best_score = sentence, score
+    return best
+
+
+def _display(sentence: str) -> str:
+    # Table rows arrive as "\t3\tTask text": the month and item-number cells are layout.
+    cells = [c for c in sentence.split("\t") if c.strip()]
+    while len(cells) > 1 and re.fullmatch(r"\s*[\d/\.\s]+\s*", cells[0]):
+        cells.pop(0)
+    return re.sub(r"^[\-\+\*•]\s*", "", " ".join(cells).strip()).rstrip(";").strip()
+
+
+def _who(row: dict) -> str:
+    who = row["issuer"] or row["title"]
+    if row["school_year"]:
+        who += f" (năm học {row['school_year']})"
+    return who
+
+
+def _date_label(row: dict) -> str:
+    if row["date"]:
+        y, m, d = row["date"].split("-")
+        return f"ngày {int(d)}/{int(m)}/{y}"
+    return f"năm học {row['school_year']}" if row["school_year"] else ""
+
+
+def _month_label(month: str) -> str:
+    labels = []
+    for value in month.split(","):
+        y, m = value.split("-")
+        labels.append(f"tháng {int(m)}/{y}")
+    return ", ".join(labels)
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -1,0 +1,165 @@
+"""The Python API every front end calls: the CLI, Telegram and Zalo bots are thin layers over it.
+
+A question enters at `Congvan.ask`, is understood in bot/query.py, searched in bot/search.py and
+written in bot/answer.py with the templates of prompts/.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+import platformdirs
+
+from index.embed import load_embedder
+from index.store import Store, passage_hash, passage_text
+from ingest.errors import IngestError
+from ingest.parse import parse_file
+
+from .answer import Answer, compose
+from .query import understand
+from .search import Searcher
+
+SUPPORTED = {".txt", ".md", ".docx", ".doc", ".pdf"}
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("CONGVAN_HOME") or platformdirs.user_data_dir("congvan"))
+
+
+@dataclass
+class FileResult:
+    file: str
+    action: str  # "added", "updated", "unchanged", "failed"
+    reason: str = ""
+    document_id: int | None = None
+    title: str = ""
+    issuer: str = ""
+    number: str = ""
+    sections: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+
+
+class Congvan:
+    def __init__(self, home: Path | str | None = None, embedder: str | None = None):
+        self.store = Store(Path(home) if home else default_home())
+        self._embedder_spec = embedder if embedder is not None else os.environ.get("CONGVAN_EMBEDDER")
+        self._embedder = None
+        self._searcher: Searcher | None = None
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            self._embedder = load_embedder(self._embedder_spec)
+        return self._embedder
+
+    # -- loading directives ----------------------------------------------------------------
+
+    def ingest(self, paths: Iterable[Path | str],
+               progress: Callable[[str, int, int], None] | None = None) -> list[FileResult]:
+        files = list(expand_paths(paths))
+        results = []
+        for i, path in enumerate(files):
+            if progress:
+                progress(path.name, i, len(files))
+            results.append(self.ingest_file(path))
+        if progress:
+            progress("", len(files), len(files))
+        return results
+
+    def ingest_file(self, path: Path | str) -> FileResult:
+        path = Path(path)
+        started = time.perf_counter()
+        try:
+            result = self._ingest(path)
+        except IngestError as error:
+            result = FileResult(path.name, "failed", reason=str(error))
+        except Exception as error:  # a broken file must never stop a batch or touch the index
+            result = FileResult(path.name, "failed", reason=f"Lỗi khi đọc tệp: {type(error).__name__}: {error}")
+        result.seconds = round(time.perf_counter() - started, 3)
+        self.store.log(path.name, result.action, document_id=result.document_id,
+                       reason=result.reason, seconds=result.seconds,
+                       sha256=_sha256(path) if path.is_file() else "")
+        return result
+
+    def _ingest(self, path: Path) -> FileResult:
+        if not path.is_file():
+            raise IngestError("Không tìm thấy tệp")
+        same = self.store.document_by_sha256(_sha256(path))
+        if same:
+            return _result(path.name, "unchanged", same)
+        doc = parse_file(path)
+        previous = self.store.find_previous(doc)
+        vectors = self._embed(doc)
+        document_id = self.store.save_document(doc, path, vectors, self.embedder.name,
+                                               replaces=previous["id"] if previous else None)
+        return _result(path.name, "updated" if previous else "added", self.store.document(document_id))
+
+    def _embed(self, doc) -> np.ndarray:
+        """Vectors for every chunk, embedding only texts this model has never seen."""
+        name = self.embedder.name
+        texts = [passage_text(c) for c in doc.chunks]
+        hashes = [passage_hash(name, t) for t in texts]
+        cached = self.store.cached_vectors(name, hashes)
+        missing = [i for i, h in enumerate(hashes) if h not in cached]
+        if missing:
+            fresh = self.embedder.passages([texts[i] for i in missing])
+            for i, vector in zip(missing, fresh):
+                cached[hashes[i]] = vector
+        return np.vstack([cached[h] for h in hashes])
+
+    # -- documents -------------------------------------------------------------------------
+
+    def documents(self) -> list[dict]:
+        return self.store.documents()
+
+    def document(self, ref: str | int) -> dict | None:
+        return self.store.document(ref)
+
+    def remove(self, ref: str | int) -> dict | None:
+        doc = self.store.document(ref)
+        if doc:
+            self.store.remove_document(doc["id"], self.store.embedder_name() or self.embedder.name)
+            self.store.log(doc["file_name"], "removed", document_id=doc["id"], sha256=doc["sha256"])
+        return doc
+
+    # -- questions -------------------------------------------------------------------------
+
+    def ask(self, question: str) -> Answer:
+        started = time.perf_counter()
+        query = understand(question)
+        if self._searcher is None:
+            self._searcher = Searcher(self.store, self.embedder)
+        hits = self._searcher.search(query) if query.terms or query.text else []
+        answer = compose(query, hits, len(self.store.documents()))
+        answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        return answer
+
+
+def expand_paths(paths: Iterable[Path | str]):
+    """Files as given, and the files inside given folders (hidden files skipped)."""
+    for p in map(Path, paths):
+        if p.is_dir():
+            for child in sorted(p.rglob("*")):
+                if child.is_file() and not any(part.startswith(".") for part in child.relative_to(p).parts):
+                    yield child
+        else:
+            yield p
+
+
+def _result(file_name: str, action: str, doc: dict) -> FileResult:
+    return FileResult(file_name, action, document_id=doc["id"], title=doc["title"], issuer=doc["issuer"],
+                      number=doc["number"], sections=doc["section_count"], chunks=doc["chunk_count"])
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

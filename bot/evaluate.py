@@ -1,0 +1,234 @@
+"""Scores answers against a question file (format and rules: /work/shared/eval/README.md).
+
+Decisions where the README leaves room:
+- Text is normalised as NFC with every whitespace run collapsed to one space. A citation hits a
+  gold item when its file name equals the gold `doc` and its quote contains the gold quote, or
+  when the longest common subsequence of words between the two quotes is at least 80% of the gold
+  quote's words. Words for that comparison are case-folded and stripped of punctuation at their
+  ends, so "(hoàn thành" and "hoàn" match but "15/12" keeps its slash.
+- A question with several gold items hits when any one of them is hit.
+- `none` questions have no hit@k or MRR; they are answered correctly when the answer abstains and
+  cites nothing. An answerable question whose answer abstains is answered wrongly, whatever it says.
+- Latency percentiles use the nearest-rank method: the smallest latency with at least p% of the
+  latencies at or below it, so the value is always one that was observed.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+Ask = Callable[[str], dict]
+
+MIN_WORD_COVERAGE = 0.8
+HIT_KS = (1, 3, 5)
+MRR_DEPTH = 10
+_FIELDS = {"id": str, "kind": str, "question": str, "variants": list, "gold": list, "answer_any": list}
+
+
+def load_questions(path: str | Path) -> list[dict]:
+    """Read a JSONL question file; a malformed line raises ValueError naming its line number."""
+    questions = []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                question = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}: line {lineno}: invalid JSON: {e.msg}") from None
+            problem = _question_problem(question)
+            if problem:
+                raise ValueError(f"{path}: line {lineno}: {problem}")
+            questions.append(question)
+    return questions
+
+
+def _question_problem(question) -> str:
+    if not isinstance(question, dict):
+        return "expected a JSON object"
+    for name, kind in _FIELDS.items():
+        if not isinstance(question.get(name), kind):
+            return f"field {name!r} is missing or not a {kind.__name__}"
+    for gold in question["gold"]:
+        if not (isinstance(gold, dict) and isinstance(gold.get("doc"), str) and isinstance(gold.get("quote"), str)):
+            return "each gold item needs string 'doc' and 'quote'"
+    return ""
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
+
+
+def _words(text: str) -> list[str]:
+    stripped = (_strip_punctuation(w) for w in normalise(text).casefold().split(" "))
+    return [w for w in stripped if w]
+
+
+def _strip_punctuation(word: str) -> str:
+    start, end = 0, len(word)
+    while start < end and unicodedata.category(word[start]).startswith("P"):
+        start += 1
+    while end > start and unicodedata.category(word[end - 1]).startswith("P"):
+        end -= 1
+    return word[start:end]
+
+
+def _lcs_length(a: list[str], b: list[str]) -> int:
+    previous = [0] * (len(b) + 1)
+    for x in a:
+        current = [0]
+        for j, y in enumerate(b):
+            current.append(previous[j] + 1 if x == y else max(previous[j + 1], current[j]))
+        previous = current
+    return previous[-1]
+
+
+def citation_hits(citation: dict, gold: dict) -> bool:
+    if normalise(Path(citation.get("file", "")).name) != normalise(Path(gold["doc"]).name):
+        return False
+    quote, gold_quote = normalise(citation.get("quote", "")), normalise(gold["quote"])
+    if gold_quote in quote:
+        return True
+    gold_words = _words(gold_quote)
+    return _lcs_length(gold_words, _words(quote)) >= MIN_WORD_COVERAGE * len(gold_words)
+
+
+def first_hit_rank(citations: list[dict], golds: list[dict]) -> int | None:
+    """1-based position of the first citation that hits any gold item."""
+    for rank, citation in enumerate(citations, 1):
+        if any(citation_hits(citation, gold) for gold in golds):
+            return rank
+    return None
+
+
+def _mentions_answer(answer: str, answer_any: list[str]) -> bool:
+    text = normalise(answer).casefold()
+    return any(normalise(expected).casefold() in text for expected in answer_any)
+
+
+def percentile(values: Iterable[float], p: float) -> float | None:
+    """Nearest-rank percentile, p in (0, 100]."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]
+
+
+def _variants(question: dict) -> list[tuple[str, str]]:
+    texts = [question["question"], *question["variants"]]
+    types = ["accented", "unaccented"] + ["chat"] * (len(texts) - 2)
+    return list(zip(types, texts))
+
+
+def score_response(question: dict, response: dict) -> dict:
+    citations = response.get("citations") or []
+    abstained = bool(response.get("abstained"))
+    if question["kind"] == "none":
+        rank, correct = None, abstained and not citations
+    else:
+        rank = first_hit_rank(citations, question["gold"])
+        correct = not abstained and rank is not None and _mentions_answer(response.get("answer", ""), question["answer_any"])
+    return {"hit_rank": rank, "answered_correctly": correct, "abstained": abstained}
+
+
+def run_eval(ask: Ask, questions: list[dict]) -> dict:
+    """Ask every question in every variant and score the answers."""
+    items = []
+    for question in questions:
+        for variant, text in _variants(question):
+            response = ask(text)
+            items.append({
+                "id": question["id"],
+                "kind": question["kind"],
+                "variant": variant,
+                "text": text,
+                **score_response(question, response),
+                "latency_ms": response["latency_ms"],
+                "answer": response.get("answer", ""),
+                "citations": response.get("citations") or [],
+            })
+    by_kind_variant: dict[str, dict] = {}
+    for kind, kind_items in _group(items, "kind").items():
+        by_kind_variant[kind] = {v: _metrics(group) for v, group in _group(kind_items, "variant").items()}
+    latencies = [item["latency_ms"] for item in items]
+    return {
+        "questions": len(questions),
+        "overall": _metrics(items),
+        "by_variant": {v: _metrics(group) for v, group in _group(items, "variant").items()},
+        "by_kind": {k: _metrics(group) for k, group in _group(items, "kind").items()},
+        "by_kind_variant": by_kind_variant,
+        "latency_ms": {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95)},
+        "items": items,
+    }
+
+
+def _group(items: list[dict], key: str) -> dict[str, list[dict]]:
+    groups: dict[str, list[dict]] = {}
+    for item in items:
+        groups.setdefault(item[key], []).append(item)
+    return groups
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _metrics(items: list[dict]) -> dict:
+    ranks = [item["hit_rank"] for item in items if item["kind"] != "none"]
+    metrics = {"n": len(items), "answerable": len(ranks)}
+    for k in HIT_KS:
+        metrics[f"hit@{k}"] = _mean([rank is not None and rank <= k for rank in ranks])
+    metrics[f"mrr@{MRR_DEPTH}"] = _mean([1 / rank if rank and rank <= MRR_DEPTH else 0.0 for rank in ranks])
+    metrics["answered_correctly"] = _mean([item["answered_correctly"] for item in items])
+    metrics["abstention_rate"] = _mean([item["abstained"] for item in items])
+    return metrics
+
+
+def evaluate_file(ask: Ask, path: str | Path, with_items: bool = False) -> dict:
+    report = run_eval(ask, load_questions(path))
+    return report if with_items else _without_items(report)
+
+
+def _without_items(report: dict) -> dict:
+    return {key: value for key, value in report.items() if key != "items"}
+
+
+def report_json(report: dict, with_items: bool = False) -> str:
+    return json.dumps(report if with_items else _without_items(report), ensure_ascii=False, indent=2)
+
+
+def format_report(report: dict) -> Group:
+    columns = ["n", *(f"hit@{k}" for k in HIT_KS), f"mrr@{MRR_DEPTH}", "answered_correctly", "abstention_rate"]
+    table = Table(title=f"{report['questions']} questions")
+    table.add_column("")
+    for column in columns:
+        table.add_column(column.replace("_correctly", "").replace("_rate", ""), justify="right")
+
+    def add(label: str, metrics: dict) -> None:
+        table.add_row(label, *(_cell(metrics[column]) for column in columns))
+
+    add("overall", report["overall"])
+    table.add_section()
+    for variant, metrics in report["by_variant"].items():
+        add(variant, metrics)
+    table.add_section()
+    for kind, metrics in report["by_kind"].items():
+        add(kind, metrics)
+    latency = report["latency_ms"]
+    return Group(table, Text(f"latency p50 {_cell(latency['p50'], 0)} ms, p95 {_cell(latency['p95'], 0)} ms"))
+
+
+def _cell(value: float | int | None, digits: int = 2) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.{digits}f}"

@@ -1,0 +1,102 @@
+"""Hybrid retrieval: BM25 over diacritic-folded text and dense similarity, fused by weighted scores.
+
+Weighted score fusion (not reciprocal-rank fusion) because on regulation-style Vietnamese text it
+keeps the size of each signal's lead (NOTES.md, ViRE 2026); BM25 carries more weight because the
+small multilingual model blurs between near-identical administrative sentences.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.fold import folded_words
+from index.store import Store
+
+from .query import Query
+
+KEYWORD_WEIGHT = 0.6
+DENSE_WEIGHT = 0.4
+CANDIDATES = 60
+SAME_SECTION_PENALTY = 0.15  # so five pieces of one paragraph do not crowd out other sources
+SAME_DOCUMENT_PENALTY = 0.03
+
+
+@dataclass
+class Hit:
+    chunk_id: int
+    score: float  # fused, 0..1
+    keyword: float  # normalised BM25, 0..1
+    dense: float  # cosine similarity
+    coverage: float  # share of the question's information (IDF-weighted terms) the chunk contains
+    row: dict  # chunk and document columns
+
+
+class Searcher:
+    def __init__(self, store: Store, embedder):
+        self.store = store
+        self.embedder = embedder
+
+    def search(self, query: Query, k: int = 10) -> list[Hit]:
+        keyword = dict(self.store.keyword_search(_match_expression(query), CANDIDATES))
+        dense = self._dense(query)
+        candidates = set(keyword) | set(sorted(dense, key=dense.get, reverse=True)[:CANDIDATES])
+        if not candidates:
+            return []
+        top_kw = max(keyword.values(), default=0.0) or 1.0
+        dense_values = [dense.get(c, 0.0) for c in candidates]
+        lo, hi = min(dense_values), max(dense_values)
+        span = (hi - lo) or 1.0
+        scored = {
+            c: KEYWORD_WEIGHT * keyword.get(c, 0.0) / top_kw + DENSE_WEIGHT * (dense.get(c, lo) - lo) / span
+            for c in candidates
+        }
+        rows = self.store.chunk_rows(sorted(candidates))
+        idf = self._idf(query.terms)
+        hits = [Hit(c, s, keyword.get(c, 0.0) / top_kw, dense.get(c, 0.0),
+                    _coverage(idf, rows[c]), rows[c]) for c, s in scored.items() if c in rows]
+        return _diversify(hits, k)
+
+    def _dense(self, query: Query) -> dict[int, float]:
+        vectors = self.store.vectors()
+        if not len(vectors) or not query.text.strip():
+            return {}
+        qvec = self.embedder.query(query.text)
+        # Exact cosine for every chunk while the corpus is small enough to scan: the fusion needs
+        # a dense score for each keyword candidate, not only for the dense top-k.
+        return dict(vectors.search(np.asarray(qvec, dtype=np.float32), min(len(vectors), 2000)))
+
+    def _idf(self, terms: list[str]) -> dict[str, float]:
+        n = max(self.store.chunk_count(), 1)
+        df = self.store.document_frequencies(terms)
+        return {t: math.log(1 + n / (1 + df[t])) for t in terms}
+
+
+def _match_expression(query: Query) -> str:
+    """FTS5 OR-query of quoted words and word pairs; quoting makes "15/12" or a stray quote safe."""
+    items = [t for t in query.terms if t] + query.phrases
+    return " OR ".join('"' + item.replace('"', "") + '"' for item in items if item.replace('"', "").strip())
+
+
+def _coverage(idf: dict[str, float], row: dict) -> float:
+    total = sum(idf.values())
+    if not total:
+        return 0.0
+    words = set(folded_words(f"{row['text']} {row['path']} {row['issuer']} {row['title']}"))
+    return sum(weight for term, weight in idf.items() if term in words) / total
+
+
+def _diversify(hits: list[Hit], k: int) -> list[Hit]:
+    chosen: list[Hit] = []
+    pool = sorted(hits, key=lambda h: h.score, reverse=True)[: k * 4]
+    while pool and len(chosen) < k:
+        def adjusted(h: Hit) -> float:
+            same_section = sum(1 for c in chosen if c.row["document_id"] == h.row["document_id"]
+                               and c.row["section_ordinal"] == h.row["section_ordinal"])
+            same_doc = sum(1 for c in chosen if c.row["document_id"] == h.row["document_id"])
+            return h.score - SAME_SECTION_PENALTY * same_section - SAME_DOCUMENT_PENALTY * same_doc
+        best = max(pool, key=adjusted)
+        pool.remove(best)
+        chosen.append(best)
+    return chosen

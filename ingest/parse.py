@@ -1,0 +1,34 @@
+"""File in, Document out: read → normalise → metadata → sections → chunks."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from .chunk import make_chunks
+from .clean import normalize
+from .errors import EmptyDocument
+from .metadata import read_metadata
+from .model import Document, Source
+from .readers import read_text
+from .structure import parse_sections
+
+
+def parse_file(path: Path) -> Document:
+    path = Path(path)
+    raw, extraction = read_text(path)
+    data = path.read_bytes()
+    source = Source(name=path.name, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+                    format=path.suffix.lower().lstrip("."), extraction=extraction)
+    return parse_text(raw, source)
+
+
+def parse_text(raw: str, source: Source) -> Document:
+    text = normalize(raw)
+    if not text.strip():
+        raise EmptyDocument("Tệp không có nội dung chữ")
+    metadata = read_metadata(text)
+    sections = parse_sections(text, metadata.school_year)
+    chunks = make_chunks(text, sections)
+    if not chunks:
+        raise EmptyDocument("Không tìm thấy đoạn văn nào để trả lời câu hỏi")
+    return Document(source=source, text=text, metadata=metadata, sections=sections, chunks=chunks)
