@@ -1,0 +1,433 @@
+"""Raw text of a directive file: one paragraph per line, a table row per line with its cells
+joined by tabs, in document order. Normalising the text is a later step's job."""
+from __future__ import annotations
+
+import codecs
+import itertools
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from bisect import bisect_right
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import docx
+import pdfplumber
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml.ns import qn
+from lxml import etree
+from pdfminer.pdfdocument import PDFPasswordIncorrect
+
+from ingest.errors import CorruptFile, EmptyDocument, IngestError, UnsupportedFile
+
+SUPPORTED_EXTENSIONS = (".docx", ".doc", ".pdf", ".txt", ".md")
+
+# Word's Symbol-font bullet, left in the text by copy-paste and by catdoc.
+_PRIVATE_BULLET = "\uf0b7"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_TOOL_TIMEOUT = 600
+
+
+def read_text(path: Path) -> tuple[str, str]:
+    """Return (raw_text, extraction_method) for a directive file.
+
+    extraction_method is "text", "docx", "pdfplumber", "antiword", "catdoc" or "tesseract".
+    Raises an IngestError subclass whose message is a one-line Vietnamese reason.
+    """
+    path = Path(path)
+    if path.name.startswith("~$"):
+        raise UnsupportedFile(f"{path.name} là tệp khóa tạm của Word (tạo ra khi đang mở tệp), không phải văn bản")
+    extension = path.suffix.lower()
+    if extension not in SUPPORTED_EXTENSIONS:
+        raise UnsupportedFile(
+            f"Định dạng {extension or '(không có đuôi)'} chưa được hỗ trợ (chỉ nhận .docx, .doc, .pdf, .txt, .md)"
+        )
+    try:
+        with path.open("rb") as file:
+            head = file.read(8)
+    except OSError as error:
+        raise IngestError(f"Không mở được tệp {path.name}: {error.strerror}") from error
+    if not head:
+        raise EmptyDocument("Tệp rỗng (0 byte)")
+
+    if extension in (".txt", ".md"):
+        text, method = _read_plain(path.read_bytes()), "text"
+    elif extension == ".pdf":
+        text, method = _read_pdf(path)
+    elif head.startswith(b"PK"):
+        text, method = _read_docx(path, extension), "docx"
+    elif head.startswith(_OLE_MAGIC):
+        # Word 97-2003 files are often saved with a .docx name, and the reverse; trust the bytes.
+        text, method = _read_doc(path, extension)
+    elif head.startswith(b"{\\rtf"):
+        raise UnsupportedFile(f"Tệp {extension} này thực chất là RTF; hãy mở bằng Word và lưu lại dưới dạng .docx")
+    else:
+        raise CorruptFile(f"Tệp {extension} bị hỏng hoặc không đúng định dạng")
+
+    text = text.replace(_PRIVATE_BULLET, "")
+    if not text.strip():
+        raise EmptyDocument("Tệp không có nội dung chữ")
+    return text, method
+
+
+def _read_plain(data: bytes) -> str:
+    encoding = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise UnsupportedFile("Tệp không phải văn bản UTF-8 (có thể là bảng mã cũ hoặc tệp nhị phân)") from error
+    if "\x00" in text:
+        raise UnsupportedFile("Tệp không phải văn bản UTF-8 (có byte nhị phân)")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# --- .docx -------------------------------------------------------------------------------
+
+_W_P, _W_TBL, _W_TR, _W_TC, _W_SDT = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:sdt")
+_W_T, _W_TXBX = qn("w:t"), qn("w:txbxContent")
+_RUN_CHARACTERS = {qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n", qn("w:noBreakHyphen"): "-"}
+# Properties hold no text; deleted and moved-away revisions are not the document's text; a
+# Fallback repeats its AlternateContent's Choice (the same text box drawn the old way).
+_NOT_TEXT = {
+    qn("w:pPr"), qn("w:rPr"), qn("w:del"), qn("w:moveFrom"),
+    "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback",
+}
+
+
+def _read_docx(path: Path, extension: str) -> str:
+    try:
+        document = docx.Document(str(path))
+        numbering = _Numbering(document.part)
+        return "\n".join(_block_lines(document.element.body, numbering))
+    except Exception as error:  # zipfile, lxml and python-docx each fail their own way on a damaged file
+        raise CorruptFile(f"Tệp {extension} bị hỏng hoặc không đúng định dạng") from error
+
+
+def _block_lines(container, numbering: _Numbering) -> list[str]:
+    lines: list[str] = []
+    for child in container.iterchildren():
+        if child.tag == _W_P:
+            lines.extend(_paragraph_lines(child, numbering))
+        elif child.tag == _W_TBL:
+            lines.extend(_table_rows(child, numbering))
+        elif child.tag == _W_SDT:
+            for content in child.iterchildren(qn("w:sdtContent")):
+                lines.extend(_block_lines(content, numbering))
+    return lines
+
+
+def _paragraph_lines(paragraph, numbering: _Numbering) -> list[str]:
+    parts: list[str] = []
+    text_boxes: list = []
+    _collect_text(paragraph, parts, text_boxes)
+    lines = [numbering.label(paragraph) + "".join(parts)]
+    for box in text_boxes:
+        lines.extend(_block_lines(box, numbering))
+    return lines
+
+
+def _collect_text(element, parts: list[str], text_boxes: list) -> None:
+    # Runs hide inside hyperlinks, insertions, fields, smart tags and content controls, which
+    # python-docx's Paragraph.text skips, so walk the whole paragraph.
+    for child in element.iterchildren():
+        if child.tag == _W_T:
+            parts.append(child.text or "")
+        elif child.tag in _RUN_CHARACTERS:
+            parts.append(_RUN_CHARACTERS[child.tag])
+        elif child.tag == _W_TXBX:
+            text_boxes.append(child)
+        elif child.tag not in _NOT_TEXT:
+            _collect_text(child, parts, text_boxes)
+
+
+def _table_rows(table, numbering: _Numbering) -> list[str]:
+    rows = []
+    for row in table.iterchildren(_W_TR):
+        # Iterating w:tc (not python-docx's grid cells) gives a merged cell once; a vertically
+        # merged cell's continuation is an empty w:tc, so the row keeps its column count.
+        cells = [" ".join(line for line in _block_lines(cell, numbering) if line) for cell in row.iterchildren(_W_TC)]
+        rows.append("\t".join(re.sub(r"[\t\n]", " ", cell) for cell in cells))
+    return rows
+
+
+class _Numbering:
+    """Labels of Word's automatic numbering ("I.", "1.2.", "a)"), which the XML leaves out of the
+    text: numbering.xml defines each level's format and the reader has to do the counting."""
+
+    def __init__(self, part) -> None:
+        styles = _related_root(part, RT.STYLES)
+        self._styles = {style.get(qn("w:styleId")): style for style in styles.iter(qn("w:style"))}
+        root = _related_root(part, RT.NUMBERING)
+        self._abstracts = {a.get(qn("w:abstractNumId")): a for a in root.iterchildren(qn("w:abstractNum"))}
+        self._nums = {num.get(qn("w:numId")): num for num in root.iterchildren(qn("w:num"))}
+        self._counters: dict[str, dict[int, int]] = {}
+        self._started: set[str] = set()
+
+    def label(self, paragraph) -> str:
+        num_id, ilvl, style_id = self._numbering_properties(paragraph)
+        num = self._nums.get(num_id)
+        if num is None:  # also numId 0, Word's way of switching inherited numbering off
+            return ""
+        abstract_id, levels = self._levels(num)
+        if ilvl is None:
+            ilvl = next((i for i, lvl in levels.items() if _val(lvl, "w:pStyle") == style_id), 0)
+        level = levels.get(ilvl)
+        if level is None:
+            return ""
+        # Word keeps one count per abstract list, shared by every w:num pointing at it, unless a
+        # w:num restarts it with startOverride.
+        counters = self._counters.setdefault(abstract_id, {})
+        if num_id not in self._started:
+            self._started.add(num_id)
+            for override in num.iterchildren(qn("w:lvlOverride")):
+                start = _val(override, "w:startOverride")
+                if start is not None:
+                    counters[int(override.get(qn("w:ilvl")))] = int(start) - 1
+        counters[ilvl] = counters.get(ilvl, _start(level) - 1) + 1
+        for deeper in [i for i in counters if i > ilvl]:
+            del counters[deeper]
+        label = _format_label(level, levels, counters)
+        return f"{label} " if label else ""
+
+    def _numbering_properties(self, paragraph) -> tuple[str | None, int | None, str | None]:
+        """numId and level from the paragraph, else from its style and the styles that one is based on."""
+        properties = paragraph.find(qn("w:pPr"))
+        style_id = _val(properties, "w:pStyle")
+        num_id, ilvl = _val(properties, "w:numPr/w:numId"), _val(properties, "w:numPr/w:ilvl")
+        style, seen = style_id, set()
+        while (num_id is None or ilvl is None) and style in self._styles and style not in seen:
+            seen.add(style)
+            style_properties = self._styles[style].find(qn("w:pPr"))
+            num_id = num_id if num_id is not None else _val(style_properties, "w:numPr/w:numId")
+            ilvl = ilvl if ilvl is not None else _val(style_properties, "w:numPr/w:ilvl")
+            style = _val(self._styles[style], "w:basedOn")
+        return num_id, None if ilvl is None else int(ilvl), style_id
+
+    def _levels(self, num) -> tuple[str, dict[int, object]]:
+        abstract_id = _val(num, "w:abstractNumId")
+        abstract = self._abstracts.get(abstract_id)
+        # A list style's abstractNum only points (numStyleLink) at the style whose list has the levels.
+        link = _val(abstract, "w:numStyleLink")
+        if link is not None and link in self._styles:
+            linked = self._nums.get(_val(self._styles[link].find(qn("w:pPr")), "w:numPr/w:numId"))
+            if linked is not None:
+                abstract_id = _val(linked, "w:abstractNumId")
+                abstract = self._abstracts.get(abstract_id)
+        levels = {}
+        if abstract is not None:
+            levels = {int(lvl.get(qn("w:ilvl"))): lvl for lvl in abstract.iterchildren(qn("w:lvl"))}
+        for override in num.iterchildren(qn("w:lvlOverride")):
+            level = override.find(qn("w:lvl"))
+            if level is not None:
+                levels[int(override.get(qn("w:ilvl")))] = level
+        return abstract_id, levels
+
+
+def _related_root(part, relationship: str):
+    try:
+        return part.part_related_by(relationship).element
+    except KeyError:
+        return etree.Element(qn("w:root"))
+
+
+def _val(element, path: str) -> str | None:
+    """w:val of the child at path, if both exist."""
+    if element is None:
+        return None
+    child = element.find("/".join(qn(step) for step in path.split("/")))
+    return None if child is None else child.get(qn("w:val"))
+
+
+def _start(level) -> int:
+    # The spec says a missing w:start means 0, but Word and LibreOffice count from 1.
+    start = _val(level, "w:start")
+    return 1 if start is None else int(start)
+
+
+_KEPT_BULLETS = {"-", "+", "*", "–"}
+
+
+def _format_label(level, levels: dict[int, object], counters: dict[int, int]) -> str:
+    text = _val(level, "w:lvlText") or ""
+    if _val(level, "w:numFmt") == "bullet":
+        # "-" and "+" mark list depth in Vietnamese directives; other bullets are Symbol or
+        # Wingdings glyphs at private-use code points, or "o", "•": all plain list items.
+        return text if text in _KEPT_BULLETS or not text else "-"
+    legal = level.find(qn("w:isLgl")) is not None
+
+    def number(match: re.Match) -> str:
+        index = int(match.group(1)) - 1
+        other = levels.get(index)
+        value = counters.get(index, _start(other) if other is not None else 1)
+        return _format_number(value, "decimal" if legal else _val(other, "w:numFmt") or "decimal")
+
+    return re.sub(r"%([1-9])", number, text)
+
+
+_ROMAN = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+          (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+
+
+def _format_number(value: int, number_format: str) -> str:
+    if number_format == "none":
+        return ""
+    if value <= 0:
+        return str(value)
+    if number_format in ("upperRoman", "lowerRoman"):
+        roman = ""
+        for amount, letters in _ROMAN:
+            count, value = divmod(value, amount)
+            roman += letters * count
+        return roman if number_format == "upperRoman" else roman.lower()
+    if number_format in ("upperLetter", "lowerLetter"):
+        # Word goes a..z, then aa..zz, then aaa..zzz.
+        letter = "abcdefghijklmnopqrstuvwxyz"[(value - 1) % 26] * ((value - 1) // 26 + 1)
+        return letter.upper() if number_format == "upperLetter" else letter
+    if number_format == "decimalZero":
+        return f"{value:02d}"
+    return str(value)
+
+
+# --- .doc --------------------------------------------------------------------------------
+
+def _read_doc(path: Path, extension: str) -> tuple[str, str]:
+    antiword, catdoc = shutil.which("antiword"), shutil.which("catdoc")
+    if not (antiword or catdoc):
+        raise IngestError("Không đọc được tệp Word 97-2003: máy chủ thiếu gói Debian antiword")
+    if antiword:
+        text = _antiword(path)
+        if text is not None:
+            return text, "antiword"
+    if catdoc:
+        # antiword gives up on some files (e.g. LibreOffice-saved ones with pictures) that catdoc reads.
+        output = _run(["catdoc", "-w", "-d", "utf-8", str(path)])
+        if output is not None:
+            return output.decode("utf-8", errors="replace"), "catdoc"
+    raise CorruptFile(f"Tệp {extension} bị hỏng hoặc không đúng định dạng Word")
+
+
+def _antiword(path: Path) -> str | None:
+    # -m UTF-8.txt: otherwise antiword follows the locale, and under LANG=C writes "?" for most
+    # Vietnamese letters. -w 0: no line wrapping.
+    output = _run(["antiword", "-m", "UTF-8.txt", "-w", "0", str(path)])
+    if output is None:
+        return None
+    lines = output.decode("utf-8", errors="replace").splitlines()
+    # Text mode draws tables as "|cell |cell |" wrapped inside each column, so a wrapped cell and
+    # a new row look alike. The DocBook mode keeps rows and cells apart: take tables from there.
+    tables: list[list[str]] = []
+    if any(line.startswith("|") for line in lines):
+        docbook = _run(["antiword", "-x", "db", str(path)])
+        tables = _docbook_tables(docbook) if docbook else []
+    next_tables = iter(tables)
+    result: list[str] = []
+    for is_table, group in itertools.groupby(lines, key=lambda line: line.startswith("|")):
+        if is_table:
+            result.extend(next(next_tables, None) or group)
+        else:
+            # antiword puts a blank line after every paragraph.
+            result.extend(line for line in group if line)
+    return "\n".join(result)
+
+
+def _docbook_tables(xml: bytes) -> list[list[str]]:
+    # recover: antiword's XML is not always well-formed.
+    root = etree.fromstring(xml, etree.XMLParser(recover=True, resolve_entities=False, no_network=True))
+    if root is None:
+        return []
+
+    def cell(entry) -> str:
+        # Entries are pretty-printed one paragraph a line between indented tags.
+        return " ".join(line.strip() for line in "".join(entry.itertext()).splitlines() if line.strip())
+
+    return [
+        ["\t".join(cell(entry) for entry in row.iter("entry")) for row in table.iter("row")]
+        for table in root.iter("informaltable")
+    ]
+
+
+def _run(command: list[str], env: dict[str, str] | None = None) -> bytes | None:
+    """stdout of a successful run, None if the tool failed or hung."""
+    try:
+        result = subprocess.run(command, capture_output=True, timeout=_TOOL_TIMEOUT, env=env, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout if result.returncode == 0 else None
+
+
+# --- .pdf --------------------------------------------------------------------------------
+
+def _read_pdf(path: Path) -> tuple[str, str]:
+    try:
+        with pdfplumber.open(path) as pdf:
+            text = "\n".join(_page_text(page) for page in pdf.pages)
+    except Exception as error:  # pdfminer raises its own and plain Python errors on damaged files
+        if any(isinstance(arg, PDFPasswordIncorrect) for arg in error.args):
+            raise UnsupportedFile("PDF được đặt mật khẩu; hãy gỡ mật khẩu rồi gửi lại") from error
+        raise CorruptFile("Tệp .pdf bị hỏng hoặc không đúng định dạng") from error
+    if text.strip():
+        return text, "pdfplumber"
+    return _ocr_pdf(path), "tesseract"
+
+
+def _page_text(page) -> str:
+    tables = sorted(page.find_tables(), key=lambda table: table.bbox[1])
+    if not tables:
+        return page.extract_text() or ""
+    boxes = [table.bbox for table in tables]
+    outside = page.filter(lambda obj: not any(_centre_inside(obj, box) for box in boxes))
+    tops = [box[1] for box in boxes]
+    parts = []
+    # Text is placed before the first table whose top lies below it, so text beside a table
+    # comes after the table.
+    for index in range(len(tables) + 1):
+        band = outside.filter(lambda obj, index=index: bisect_right(tops, obj["top"]) == index)
+        text = band.extract_text()
+        if text:
+            parts.append(text)
+        if index < len(tables):
+            parts.extend(
+                "\t".join(re.sub(r"[\t\n]", " ", cell or "") for cell in row) for row in tables[index].extract()
+            )
+    return "\n".join(parts)
+
+
+def _centre_inside(obj, box) -> bool:
+    x0, top, x1, bottom = box
+    return x0 <= (obj["x0"] + obj["x1"]) / 2 <= x1 and top <= (obj["top"] + obj["bottom"]) / 2 <= bottom
+
+
+def _ocr_pdf(path: Path) -> str:
+    _check_ocr_tools()
+    # One tesseract per core: each is held to one thread, which is much faster on small machines.
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    with tempfile.TemporaryDirectory(prefix="congvan-ocr-") as folder:
+        if _run(["pdftoppm", "-r", "300", "-png", str(path), f"{folder}/page"]) is None:
+            raise CorruptFile("PDF không có lớp chữ và không chuyển được thành ảnh để OCR")
+        # pdftoppm pads page numbers to one width, so names sort in page order.
+        images = sorted(Path(folder).glob("page*.png"))
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            pages = list(pool.map(lambda image: _run(["tesseract", str(image), "stdout", "-l", "vie"], env), images))
+    if any(page is None for page in pages):
+        raise IngestError("PDF không có lớp chữ và tesseract lỗi khi OCR")
+    text = "\n".join(page.decode("utf-8", errors="replace").replace("\f", "") for page in pages)
+    if not re.search(r"\w\w", text):
+        raise EmptyDocument("PDF không có lớp chữ và OCR không đọc được nội dung")
+    return text
+
+
+def _check_ocr_tools() -> None:
+    if not shutil.which("pdftoppm"):
+        raise IngestError("PDF không có lớp chữ; cần gói Debian poppler-utils (pdftoppm) để OCR")
+    if not shutil.which("tesseract"):
+        raise IngestError("PDF không có lớp chữ; cần gói Debian tesseract-ocr để OCR")
+    # Older tesseract versions list the languages on stderr.
+    try:
+        listing = subprocess.run(["tesseract", "--list-langs"], capture_output=True, timeout=60, check=False)
+        languages = (listing.stdout + listing.stderr).decode(errors="replace").split()
+    except (OSError, subprocess.TimeoutExpired):
+        languages = []
+    if "vie" not in languages:
+        raise IngestError("PDF không có lớp chữ; cần gói Debian tesseract-ocr-vie (tiếng Việt cho tesseract) để OCR")
