@@ -16,7 +16,9 @@ MAX_CITATIONS = 5
 # Other documents are shown beside the best one when they are nearly as good a match.
 RIVAL_COVERAGE_GAP = 0.2
 
-_DATE = r"\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{2,4})?"
+_DATE = r"(?<![\d/])\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{4})?(?![\d/])"
+# "Thông tư số 13/2016/TTLT-BYT-BGDĐT ngày 12/5/2016": the date of a cited document, not a deadline.
+_CITED_DOCUMENT = re.compile(r"\d+/(?:[\w/]|-\s*)*[^\W\d_](?:[\w/]|-\s*)*\s*,?\s*(?:ngày\s*)?$")
 _WHEN_PATTERNS = [
     rf"từ ngày\s*{_DATE}\s*(?:đến|tới)\s*(?:hết\s*)?(?:ngày\s*)?{_DATE}",
     rf"(?:hoàn thành\s+|nộp\s+|gửi\s+)?trước\s+(?:ngày\s+)?{_DATE}",
@@ -33,7 +35,8 @@ _HOW_MANY = re.compile(
     r"|\d+(?:[\.,]\d+)?\s*(?:lần\s*/\s*\w+|lần|giáo viên|trẻ|nhóm|lớp|trường|người|tháng|ngày|tuổi)"
     r"(?:\s*/\s*\w+)?", re.I)
 _WHERE = re.compile(r"(?:tại|ở)\s+((?:trường\s+)?(?:MN|mầm non|Mầm non|MG|mẫu giáo)?\s*[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ][^\s,;\.\)]*(?:\s+[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ][^\s,;\.\)]*)*)")
-_SENTENCE = re.compile(r"[^\n;]+(?:;|$)|[^\n]+", re.M)
+# Lines, clauses after ";", and items joined inline by " - " (table cells hold whole lists).
+_SENTENCE = re.compile(r"(?:[^\n;\-]|-(?!\s)|(?<!\s)-)+", re.M)
 
 
 @dataclass
@@ -113,7 +116,7 @@ def _states_fact(intent: str, fact: str) -> bool:
 def extract_fact(intent: str, sentence: str, row: dict) -> str:
     """The asked-for piece of the sentence (a date, a number, a place), else the sentence itself."""
     if intent == "when":
-        found = [m.group(0).strip() for m in _WHEN.finditer(sentence)]
+        found = [m.group(0).strip() for m in _WHEN.finditer(sentence) if not _cites_document(sentence, m)]
         if found:
             return _capitalise(", ".join(dict.fromkeys(found)))
         if row.get("month"):
@@ -127,6 +130,11 @@ def extract_fact(intent: str, sentence: str, row: dict) -> str:
         if m:
             return f"{_capitalise(m.group(0))} ({sentence})"
     return sentence
+
+
+def _cites_document(sentence: str, match: re.Match) -> bool:
+    before = sentence[:match.start()] + re.sub(_DATE + r"$", "", match.group(0))
+    return bool(_CITED_DOCUMENT.search(before))
 
 
 def _citation(hit: Hit, query: Query) -> Citation:

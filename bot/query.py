@@ -5,7 +5,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from index.fold import fold, folded_words as split_folded
+from index.fold import fold, folded_words as split_folded, word_tokens
 
 from .lexicon import (ABBREVIATIONS, CHAT_WORDS, HOW_MANY_CUES, POLITE_PREFIXES, POLITE_SUFFIXES,
                       QUESTION_PHRASES, QUESTION_WORDS, WHEN_CUES, WHERE_CUES)
@@ -24,6 +24,7 @@ class Query:
     terms: list[str]  # folded content words for keyword search
     phrases: list[str]  # folded adjacent word pairs: Vietnamese meaning lives in syllable pairs
     intent: str  # "when", "how_many", "where" or "fact"
+    words: list[str] = field(default_factory=list)  # lower-case content words as typed, "" at gaps
     expansions: list[str] = field(default_factory=list)
 
 
@@ -33,11 +34,13 @@ def understand(question: str) -> Query:
     expanded, expansions = _expand(words)
     text = " ".join(expanded)
     folded_words = split_folded(text)
+    typed_words = word_tokens(text)
     content = _content_words(folded_words)
     terms = list(dict.fromkeys([w for w in content if w] + _abbreviations_of(folded_words)))
     phrases = list(dict.fromkeys(f"{a} {b}" for a, b in zip(content, content[1:]) if a and b))
+    words = [typed if folded else "" for typed, folded in zip(typed_words, content)]
     return Query(original=question, text=text, terms=terms, phrases=phrases,
-                 intent=_intent(" ".join(folded_words)), expansions=expansions)
+                 intent=_intent(" ".join(folded_words)), words=words, expansions=expansions)
 
 
 def _content_words(folded_words: list[str]) -> list[str]:

@@ -6,14 +6,14 @@ small multilingual model blurs between near-identical administrative sentences.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from index.fold import folded_words
 from index.store import Store
+from index.vocabulary import Vocabulary
 
+from .lexicon import ABBREVIATIONS
 from .query import Query
 
 KEYWORD_WEIGHT = 0.6
@@ -37,6 +37,7 @@ class Searcher:
     def __init__(self, store: Store, embedder):
         self.store = store
         self.embedder = embedder
+        self._vocabulary_cache: tuple[int, Vocabulary] | None = None
 
     def search(self, query: Query, k: int = 10) -> list[Hit]:
         keyword = dict(self.store.keyword_search(_match_expression(query), CANDIDATES))
@@ -53,10 +54,16 @@ class Searcher:
             for c in candidates
         }
         rows = self.store.chunk_rows(sorted(candidates))
-        idf = self._idf(query.terms)
+        vocabulary = self._vocabulary()
         hits = [Hit(c, s, keyword.get(c, 0.0) / top_kw, dense.get(c, 0.0),
-                    _coverage(idf, rows[c]), rows[c]) for c, s in scored.items() if c in rows]
+                    vocabulary.coverage(query.words, c), rows[c]) for c, s in scored.items() if c in rows]
         return _diversify(hits, k)
+
+    def _vocabulary(self) -> Vocabulary:
+        generation = self.store.generation()
+        if self._vocabulary_cache is None or self._vocabulary_cache[0] != generation:
+            self._vocabulary_cache = (generation, Vocabulary(self.store.chunk_texts(), ABBREVIATIONS))
+        return self._vocabulary_cache[1]
 
     def _dense(self, query: Query) -> dict[int, float]:
         vectors = self.store.vectors()
@@ -67,24 +74,11 @@ class Searcher:
         # a dense score for each keyword candidate, not only for the dense top-k.
         return dict(vectors.search(np.asarray(qvec, dtype=np.float32), min(len(vectors), 2000)))
 
-    def _idf(self, terms: list[str]) -> dict[str, float]:
-        n = max(self.store.chunk_count(), 1)
-        df = self.store.document_frequencies(terms)
-        return {t: math.log(1 + n / (1 + df[t])) for t in terms}
-
 
 def _match_expression(query: Query) -> str:
     """FTS5 OR-query of quoted words and word pairs; quoting makes "15/12" or a stray quote safe."""
     items = [t for t in query.terms if t] + query.phrases
     return " OR ".join('"' + item.replace('"', "") + '"' for item in items if item.replace('"', "").strip())
-
-
-def _coverage(idf: dict[str, float], row: dict) -> float:
-    total = sum(idf.values())
-    if not total:
-        return 0.0
-    words = set(folded_words(f"{row['text']} {row['path']} {row['issuer']} {row['title']}"))
-    return sum(weight for term, weight in idf.items() if term in words) / total
 
 
 def _diversify(hits: list[Hit], k: int) -> list[Hit]:

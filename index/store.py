@@ -210,17 +210,11 @@ class Store:
             f" from chunks c join documents d on d.id = c.document_id where c.id in ({marks})", ids)
         return {r["id"]: r for r in rows}
 
-    def chunk_count(self) -> int:
-        return self.db["chunks"].count
-
-    def document_frequencies(self, terms: list[str]) -> dict[str, int]:
-        """In how many chunks each folded term occurs; the weight of a term in a question."""
-        out = {}
-        for term in set(terms):
-            row = self.db.execute(
-                "select count(*) from chunks_fts where chunks_fts match ?", [f'search_text:"{term}"']).fetchone()
-            out[term] = row[0]
-        return out
+    def chunk_texts(self) -> list[tuple[int, str]]:
+        """Every chunk's words as a reader meets them: its text, heading path and document."""
+        return [(r[0], r[1]) for r in self.db.execute(
+            "select c.id, c.text || ' ' || c.path || ' ' || d.issuer || ' ' || d.title"
+            " from chunks c join documents d on d.id = c.document_id")]
 
 
 _DOCUMENT_SELECT = (
