@@ -5,7 +5,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 import prompts
-from index.fold import folded_words
+from index.vocabulary import Vocabulary
 
 from .query import Query
 from .search import Hit
@@ -13,6 +13,8 @@ from .search import Hit
 # Below this share of the question's information, a passage is not evidence for an answer.
 MIN_COVERAGE = 0.5
 MAX_CITATIONS = 5
+# A sentence that states what was asked (a date for "khi nào") beats one that only echoes the question.
+STATES_ASKED_BONUS = 0.25
 # Other documents are shown beside the best one when they are nearly as good a match.
 RIVAL_COVERAGE_GAP = 0.2
 
@@ -75,7 +77,7 @@ class Answer:
         return data
 
 
-def compose(query: Query, hits: list[Hit], document_count: int) -> Answer:
+def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_count: int) -> Answer:
     searched = query.text if query.expansions else ""
     evidence = [h for h in hits if h.coverage >= MIN_COVERAGE]
     if not evidence:
@@ -83,7 +85,7 @@ def compose(query: Query, hits: list[Hit], document_count: int) -> Answer:
                       answer=prompts.render("no_answer", searched=searched, documents=document_count))
     best = max(evidence[:3], key=lambda h: (h.coverage, h.score))
     evidence = [best] + [h for h in evidence if h is not best]
-    citations = [_citation(h, query) for h in evidence[:MAX_CITATIONS]]
+    citations = [_citation(h, query, vocabulary) for h in evidence[:MAX_CITATIONS]]
     per_document = _per_document(query, evidence, citations)
     text = prompts.render("answer", searched=searched, per_document=per_document, citations=citations)
     return Answer(question=query.original, answer=text, abstained=False, citations=citations,
@@ -137,27 +139,27 @@ def _cites_document(sentence: str, match: re.Match) -> bool:
     return bool(_CITED_DOCUMENT.search(before))
 
 
-def _citation(hit: Hit, query: Query) -> Citation:
+def _citation(hit: Hit, query: Query, vocabulary: Vocabulary) -> Citation:
     row = hit.row
     return Citation(
         doc_id=row["document_id"], file=row["file_name"], title=row["title"], issuer=row["issuer"],
         number=row["number"], date=row["date"], section=row["path"], quote=row["text"],
         start=row["start"], end=row["end"], score=round(hit.score, 4),
-        sentence=best_sentence(row["text"], query), school_year=row["school_year"],
+        sentence=best_sentence(row["text"], query, vocabulary), school_year=row["school_year"],
         date_label=_date_label(row))
 
 
-def best_sentence(text: str, query: Query) -> str:
-    """The line or clause of a passage that shares the most of the question's words and pairs."""
-    terms, phrases = set(query.terms), set(query.phrases)
+def best_sentence(text: str, query: Query, vocabulary: Vocabulary) -> str:
+    """The line or clause of a passage that holds most of the question and, when the question
+    asks for a date, number or place, states one."""
     best, best_score = text, -1.0
     for m in _SENTENCE.finditer(text):
         sentence = _display(m.group(0))
-        words = folded_words(sentence)
-        if not words:
+        if not any(c.isalnum() for c in sentence):
             continue
-        pairs = {f"{a} {b}" for a, b in zip(words, words[1:])}
-        score = len(terms & set(words)) + 1.5 * len(phrases & pairs) - 0.002 * len(words)
+        score = (vocabulary.text_coverage(query.words, sentence)
+                 + STATES_ASKED_BONUS * _states_fact(query.intent, sentence)
+                 - 0.0005 * len(sentence))
         if score > best_score:
             best, best_score = sentence, score
     return best

@@ -136,7 +136,7 @@ class Congvan:
         if self._searcher is None:
             self._searcher = Searcher(self.store, self.embedder)
         hits = self._searcher.search(query) if query.terms or query.text else []
-        answer = compose(query, hits, len(self.store.documents()))
+        answer = compose(query, hits, self._searcher.vocabulary(), len(self.store.documents()))
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         return answer
 

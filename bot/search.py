@@ -54,12 +54,12 @@ class Searcher:
             for c in candidates
         }
         rows = self.store.chunk_rows(sorted(candidates))
-        vocabulary = self._vocabulary()
+        vocabulary = self.vocabulary()
         hits = [Hit(c, s, keyword.get(c, 0.0) / top_kw, dense.get(c, 0.0),
                     vocabulary.coverage(query.words, c), rows[c]) for c, s in scored.items() if c in rows]
         return _diversify(hits, k)
 
-    def _vocabulary(self) -> Vocabulary:
+    def vocabulary(self) -> Vocabulary:
         generation = self.store.generation()
         if self._vocabulary_cache is None or self._vocabulary_cache[0] != generation:
             self._vocabulary_cache = (generation, Vocabulary(self.store.chunk_texts(), ABBREVIATIONS))

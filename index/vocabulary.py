@@ -46,7 +46,13 @@ class Vocabulary:
         `words` are the question's content words with "" at gaps; a word typed with diacritics
         must match with them, one typed without matches any accented form.
         """
-        keys = self.keys.get(chunk_id, set())
+        return self._coverage(words, self.keys.get(chunk_id, set()))
+
+    def text_coverage(self, words: list[str], text: str) -> float:
+        """The same measure for any piece of text, e.g. one sentence of a chunk."""
+        return self._coverage(words, self._keys_of(text))
+
+    def _coverage(self, words: list[str], keys: set[str]) -> float:
         singles = [_key(w) for w in words if w]
         pairs = [_pair_key(a, b) for a, b in zip(words, words[1:]) if a and b]
         return 0.5 * self._share(singles, keys) + 0.5 * self._share(pairs or singles, keys)

@@ -21,7 +21,7 @@ def make_chunks(text: str, sections: list[Section]) -> list[Chunk]:
     chunks: list[Chunk] = []
     for owner, lines in _runs(split_lines(text), sections):
         if _only_a_heading(lines, owner, sections):
-            continue  # its words live on in the heading path of the chunks below it
+            continue  # its words live on in the heading paths of its subsections' chunks
         path = heading_path(sections, owner)
         month = inherited_month(sections, owner)
         for start, end in _pack(text, lines):
@@ -58,8 +58,10 @@ def _owner(pos: int, sections: list[Section]) -> int | None:
 
 
 def _only_a_heading(lines: list[Line], owner: int | None, sections: list[Section]) -> bool:
-    return (owner is not None and len(lines) == 1 and lines[0].start == sections[owner].start
-            and len(lines[0].text) < 100)
+    """A bare heading whose subsections follow; a section with no children is its own content."""
+    if owner is None or len(lines) != 1 or lines[0].start != sections[owner].start:
+        return False
+    return any(s.parent == owner for s in sections[owner + 1:])
 
 
 def _pack(text: str, lines: list[Line]):
