@@ -10,13 +10,15 @@ from index.vocabulary import Vocabulary
 from .query import Query
 from .search import Hit
 
-# Below this share of the question's information, a passage is not evidence for an answer.
+# The best passage must hold at least this share of the question's information, or we abstain;
+# a passage cited beside it needs CITE_COVERAGE, and a rival document's different fact is shown
+# when its passage comes within RIVAL_COVERAGE_GAP of the best and states that kind of fact.
 MIN_COVERAGE = 0.5
+CITE_COVERAGE = 0.35
 MAX_CITATIONS = 5
 # A sentence that states what was asked (a date for "khi nào") beats one that only echoes the question.
 STATES_ASKED_BONUS = 0.25
-# Other documents are shown beside the best one when they are nearly as good a match.
-RIVAL_COVERAGE_GAP = 0.2
+RIVAL_COVERAGE_GAP = 0.35
 
 _DATE = r"(?<![\d/])\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{4})?(?![\d/])"
 # "Thông tư số 13/2016/TTLT-BYT-BGDĐT ngày 12/5/2016": the date of a cited document, not a deadline.
@@ -37,8 +39,10 @@ _HOW_MANY = re.compile(
     r"|\d+(?:[\.,]\d+)?\s*(?:lần\s*/\s*\w+|lần|giáo viên|trẻ|nhóm|lớp|trường|người|tháng|ngày|tuổi)"
     r"(?:\s*/\s*\w+)?", re.I)
 _WHERE = re.compile(r"(?:tại|ở)\s+((?:trường\s+)?(?:MN|mầm non|Mầm non|MG|mẫu giáo)?\s*[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ][^\s,;\.\)]*(?:\s+[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ][^\s,;\.\)]*)*)")
-# Lines, clauses after ";", and items joined inline by " - " (table cells hold whole lists).
-_SENTENCE = re.compile(r"(?:[^\n;\-]|-(?!\s)|(?<!\s)-)+", re.M)
+_UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+# Lines, clauses after ";", and list items joined inline ("… - Tổ chức …": a table cell holding a
+# whole list); "cân - đo" is one word, so an inline item must start with a capital.
+_SENTENCE_BREAK = re.compile(rf"\n|;\s*|\s[-+•]\s+(?=[{_UPPER}])")
 
 
 @dataclass
@@ -79,8 +83,8 @@ class Answer:
 
 def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_count: int) -> Answer:
     searched = query.text if query.expansions else ""
-    evidence = [h for h in hits if h.coverage >= MIN_COVERAGE]
-    if not evidence:
+    evidence = [h for h in hits if h.coverage >= CITE_COVERAGE]
+    if not any(h.coverage >= MIN_COVERAGE for h in evidence):
         return Answer(question=query.original, abstained=True, searched=query.text,
                       answer=prompts.render("no_answer", searched=searched, documents=document_count))
     best = max(evidence[:3], key=lambda h: (h.coverage, h.score))
@@ -100,9 +104,9 @@ def _per_document(query: Query, evidence: list[Hit], citations: list[Citation]) 
         doc = hit.row["document_id"]
         if doc in seen or hit.coverage < top - RIVAL_COVERAGE_GAP:
             continue
-        fact = extract_fact(query.intent, citation.sentence, hit.row)
-        if out and not _states_fact(query.intent, fact):
+        if out and not _states_fact(query.intent, citation.sentence):
             continue
+        fact = extract_fact(query.intent, citation.sentence, hit.row)
         seen.add(doc)
         out.append({"fact": fact, "who": _who(hit.row)})
     if len({item["fact"] for item in out}) == 1:
@@ -110,27 +114,33 @@ def _per_document(query: Query, evidence: list[Hit], citations: list[Citation]) 
     return out
 
 
-def _states_fact(intent: str, fact: str) -> bool:
-    pattern = {"when": _WHEN, "how_many": _HOW_MANY, "where": _WHERE}.get(intent)
-    return bool(pattern and pattern.search(fact))
+def _states_fact(intent: str, sentence: str) -> bool:
+    return bool(_asked_facts(intent, sentence))
+
+
+def _asked_facts(intent: str, sentence: str) -> list[str]:
+    """The dates, numbers or places of the asked kind that a sentence states."""
+    if intent == "when":
+        found = [m.group(0).strip() for m in _WHEN.finditer(sentence) if not _cites_document(sentence, m)]
+    elif intent == "how_many":
+        found = [m.group(0).strip() for m in _HOW_MANY.finditer(sentence)]
+    elif intent == "where":
+        found = [m.group(0).strip() for m in _WHERE.finditer(sentence)]
+    else:
+        found = []
+    return list(dict.fromkeys(found))
 
 
 def extract_fact(intent: str, sentence: str, row: dict) -> str:
     """The asked-for piece of the sentence (a date, a number, a place), else the sentence itself."""
+    found = _asked_facts(intent, sentence)
     if intent == "when":
-        found = [m.group(0).strip() for m in _WHEN.finditer(sentence) if not _cites_document(sentence, m)]
         if found:
-            return _capitalise(", ".join(dict.fromkeys(found)))
+            return _capitalise(", ".join(found))
         if row.get("month"):
             return f"Trong {_month_label(row['month'])}: {sentence}"
-    elif intent == "how_many":
-        found = [m.group(0).strip() for m in _HOW_MANY.finditer(sentence)]
-        if found:
-            return f"{', '.join(dict.fromkeys(found))} ({sentence})"
-    elif intent == "where":
-        m = _WHERE.search(sentence)
-        if m:
-            return f"{_capitalise(m.group(0))} ({sentence})"
+    elif found:
+        return f"{_capitalise(', '.join(found))} ({sentence})"
     return sentence
 
 
@@ -153,8 +163,8 @@ def best_sentence(text: str, query: Query, vocabulary: Vocabulary) -> str:
     """The line or clause of a passage that holds most of the question and, when the question
     asks for a date, number or place, states one."""
     best, best_score = text, -1.0
-    for m in _SENTENCE.finditer(text):
-        sentence = _display(m.group(0))
+    for piece in _SENTENCE_BREAK.split(text):
+        sentence = _display(piece)
         if not any(c.isalnum() for c in sentence):
             continue
         score = (vocabulary.text_coverage(query.words, sentence)

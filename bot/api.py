@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 import numpy as np
 import platformdirs
 
-from index.embed import load_embedder
+from index.embed import Embedder, load_embedder
 from index.store import Store, passage_hash, passage_text
 from ingest.errors import IngestError
 from ingest.parse import parse_file
@@ -46,14 +46,18 @@ class FileResult:
 
 
 class Congvan:
-    def __init__(self, home: Path | str | None = None, embedder: str | None = None):
+    def __init__(self, home: Path | str | None = None, embedder: str | Embedder | None = None):
+        """`embedder`: a model spec for index.embed.load_embedder (default $CONGVAN_EMBEDDER, else
+        the bundled model), or an embedder object."""
         self.store = Store(Path(home) if home else default_home())
-        self._embedder_spec = embedder if embedder is not None else os.environ.get("CONGVAN_EMBEDDER")
-        self._embedder = None
+        if embedder is None or isinstance(embedder, str):
+            self._embedder_spec, self._embedder = embedder or os.environ.get("CONGVAN_EMBEDDER"), None
+        else:
+            self._embedder_spec, self._embedder = None, embedder
         self._searcher: Searcher | None = None
 
     @property
-    def embedder(self):
+    def embedder(self) -> Embedder:
         if self._embedder is None:
             self._embedder = load_embedder(self._embedder_spec)
         return self._embedder
