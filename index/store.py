@@ -36,7 +36,8 @@ class Store:
         self.home = Path(home)
         self.home.mkdir(parents=True, exist_ok=True)
         (self.home / "files").mkdir(exist_ok=True)
-        self.db = sqlite_utils.Database(self.home / "congvan.db")
+        # Bots answer on the event loop and ingest in a worker thread: one connection serves both.
+        self.db = sqlite_utils.Database(sqlite3.connect(self.home / "congvan.db", check_same_thread=False))
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         _create_schema(self.db)

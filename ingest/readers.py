@@ -375,7 +375,7 @@ def _read_pdf(path: Path) -> tuple[str, str]:
 def _page_text(page) -> str:
     tables = sorted(page.find_tables(), key=lambda table: table.bbox[1])
     if not tables:
-        return page.extract_text() or ""
+        return unwrap_lines(page.extract_text() or "")
     boxes = [table.bbox for table in tables]
     outside = page.filter(lambda obj: not any(_centre_inside(obj, box) for box in boxes))
     tops = [box[1] for box in boxes]
@@ -386,12 +386,29 @@ def _page_text(page) -> str:
         band = outside.filter(lambda obj, index=index: bisect_right(tops, obj["top"]) == index)
         text = band.extract_text()
         if text:
-            parts.append(text)
+            parts.append(unwrap_lines(text))
         if index < len(tables):
             parts.extend(
                 "\t".join(re.sub(r"[\t\n]", " ", cell or "") for cell in row) for row in tables[index].extract()
             )
     return "\n".join(parts)
+
+
+def unwrap_lines(text: str) -> str:
+    """Join the visual lines of a PDF page back into paragraphs.
+
+    A PDF has no paragraphs, only lines; a line that continues a sentence starts in lower case
+    ("… nộp về phòng trước" / "ngày 15/12/2024;"), while items and headings start with a
+    marker, a number or a capital.
+    """
+    out: list[str] = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if out and out[-1] and stripped[:1].islower() and not out[-1].rstrip().endswith((".", ":", ";", "!", "?")):
+            out[-1] = out[-1].rstrip() + " " + stripped
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def _centre_inside(obj, box) -> bool:
@@ -412,7 +429,7 @@ def _ocr_pdf(path: Path) -> str:
             pages = list(pool.map(lambda image: _run(["tesseract", str(image), "stdout", "-l", "vie"], env), images))
     if any(page is None for page in pages):
         raise IngestError("PDF không có lớp chữ và tesseract lỗi khi OCR")
-    text = "\n".join(page.decode("utf-8", errors="replace").replace("\f", "") for page in pages)
+    text = "\n".join(unwrap_lines(page.decode("utf-8", errors="replace").replace("\f", "")) for page in pages)
     if not re.search(r"\w\w", text):
         raise EmptyDocument("PDF không có lớp chữ và OCR không đọc được nội dung")
     return text
