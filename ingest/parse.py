@@ -25,7 +25,7 @@ def parse_file(path: Path) -> Document:
 def parse_text(raw: str, source: Source) -> Document:
     text = normalize(raw)
     if not text.strip():
-        raise EmptyDocument("Tệp không có nội dung chữ")
+        raise EmptyDocument("Tệp rỗng: không có nội dung chữ")
     metadata = read_metadata(text)
     sections = parse_sections(text, metadata.school_year)
     chunks = make_chunks(text, sections)

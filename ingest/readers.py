@@ -68,7 +68,7 @@ def read_text(path: Path) -> tuple[str, str]:
 
     text = text.replace(_PRIVATE_BULLET, "")
     if not text.strip():
-        raise EmptyDocument("Tệp không có nội dung chữ")
+        raise EmptyDocument("Tệp rỗng: không có nội dung chữ")
     return text, method
 
 
