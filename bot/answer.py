@@ -26,7 +26,7 @@ _CITED_DOCUMENT = re.compile(r"\d+/(?:[\w/]|-\s*)*[^\W\d_](?:[\w/]|-\s*)*\s*,?\s
 _WHEN_PATTERNS = [
     rf"từ ngày\s*{_DATE}\s*(?:đến|tới)\s*(?:hết\s*)?(?:ngày\s*)?{_DATE}",
     rf"(?:hoàn thành\s+|nộp\s+|gửi\s+)?trước\s+(?:ngày\s+)?{_DATE}",
-    rf"(?:vào\s+)?tuần\s+\d\s+(?:của\s+)?tháng\s+\d{{1,2}}(?:\s*/\s*\d{{4}})?",
+    r"(?:vào\s+)?tuần\s+\d\s+(?:của\s+)?tháng\s+\d{1,2}(?:\s*/\s*\d{4})?",
     r"ngày\s+\d{1,2}\s+hàng\s+tháng",
     r"trong\s+tháng\s+\d{1,2}(?:\s*/\s*\d{4})?(?:\s+và\s+tháng\s+\d{1,2}(?:\s*/\s*\d{4})?)?",
     rf"(?:từ\s+|vào\s+|ngày\s+){_DATE}",
@@ -87,7 +87,10 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
     if not any(h.coverage >= MIN_COVERAGE for h in evidence):
         return Answer(question=query.original, abstained=True, searched=query.text,
                       answer=prompts.render("no_answer", searched=searched, documents=document_count))
-    best = max(evidence[:3], key=lambda h: (h.coverage, h.score))
+    # Lead with the strongest evidence among the top-ranked, not blindly with rank one.
+    strong = [h for h in evidence[:3] if h.coverage >= MIN_COVERAGE] or [
+        next(h for h in evidence if h.coverage >= MIN_COVERAGE)]
+    best = max(strong, key=lambda h: (h.coverage, h.score))
     evidence = [best] + [h for h in evidence if h is not best]
     citations = [_citation(h, query, vocabulary) for h in evidence[:MAX_CITATIONS]]
     per_document = _per_document(query, evidence, citations)

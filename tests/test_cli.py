@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from fpdf import FPDF
 from typer.testing import CliRunner
 
