@@ -40,9 +40,12 @@ _HOW_MANY = re.compile(
     r"(?:\s*/\s*\w+)?", re.I)
 _WHERE = re.compile(r"(?:tại|ở)\s+((?:trường\s+)?(?:MN|mầm non|Mầm non|MG|mẫu giáo)?\s*[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ][^\s,;\.\)]*(?:\s+[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ][^\s,;\.\)]*)*)")
 _UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
-# Lines, clauses after ";", and list items joined inline ("… - Tổ chức …": a table cell holding a
+# Lines, clauses after ";", sentences, and list items joined inline ("… - Tổ chức …": a table cell holding a
 # whole list); "cân - đo" is one word, so an inline item must start with a capital.
-_SENTENCE_BREAK = re.compile(rf"\n|;\s*|\s[-+•]\s+(?=[{_UPPER}])")
+_LOWER = _UPPER.lower().replace("đ", "") + "đ"
+# Sentence ends too, but not after numbering ("1.2. Chất lượng") or a capital abbreviation ("TP.").
+_SENTENCE_BREAK = re.compile(
+    rf"\n|;\s*|\s[-+•]\s+(?=[{_UPPER}])|(?<=[{_LOWER}\)%][\.!?])\s+(?=[{_UPPER}\d])")
 
 
 @dataclass

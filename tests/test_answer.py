@@ -1,0 +1,35 @@
+"""What the answer leads with, for the deadline phrasings directives use."""
+import pytest
+
+from bot.answer import extract_fact
+from bot.query import understand
+
+
+@pytest.mark.parametrize("sentence, lead", [
+    ("Cân đo chấm biểu đồ đợt 2 (nộp kết quả về PGD trước ngày 20/12/2023)", "Trước ngày 20/12/2023"),
+    ("Báo cáo kết quả hoàn thành trước 10/5", "Hoàn thành trước 10/5"),
+    ("Hồ sơ nộp Phòng GDĐT thẩm định vào tuần 4 tháng 9", "Vào tuần 4 tháng 9"),
+    ("Tổ chức khám sức khỏe cho trẻ (trong tháng 9 và tháng 10)", "Trong tháng 9 và tháng 10"),
+    ("Các cụm gửi dữ liệu về phòng vào ngày 25 hàng tháng", "Ngày 25 hàng tháng"),
+    ("Uống sữa từ ngày 07/9/2020 đến hết ngày 31/12/2020", "Từ ngày 07/9/2020 đến hết ngày 31/12/2020"),
+])
+def test_deadline_phrasings_lead_the_answer(sentence, lead):
+    assert extract_fact("when", sentence, {}) == lead
+
+
+def test_a_cited_documents_date_is_not_a_deadline():
+    sentence = "theo Thông tư số 13/2016/TTLT- BYT-BGDĐT ngày 12/5/2016 của Bộ Y tế"
+    assert extract_fact("when", sentence, {}) == sentence
+
+
+def test_without_a_date_the_month_of_the_schedule_answers():
+    assert extract_fact("when", "Tổ chức Ngày hội đến trường", {"month": "2023-09"}) == (
+        "Trong tháng 9/2023: Tổ chức Ngày hội đến trường")
+
+
+def test_chat_question_is_read_without_politeness_and_with_abbreviations_spelled_out():
+    query = understand("cho em hỏi bc hk1 nộp khi nào ạ")
+    assert query.text == "báo cáo học kỳ 1 nộp khi nào"
+    assert query.intent == "when"
+    assert {"bao", "cao", "hoc", "ky", "nop", "bc", "hk"} <= set(query.terms)
+    assert "khi" not in query.terms and "nao" not in query.terms
