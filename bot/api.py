@@ -24,9 +24,6 @@ from .answer import Answer, compose
 from .query import understand
 from .search import Searcher
 
-SUPPORTED = {".txt", ".md", ".docx", ".doc", ".pdf"}
-
-
 def default_home() -> Path:
     return Path(os.environ.get("CONGVAN_HOME") or platformdirs.user_data_dir("congvan"))
 
@@ -79,8 +76,9 @@ class Congvan:
     def ingest_file(self, path: Path | str) -> FileResult:
         path = Path(path)
         started = time.perf_counter()
+        sha256 = _sha256(path) if path.is_file() else ""
         try:
-            result = self._ingest(path)
+            result = self._ingest(path, sha256)
         except IngestError as error:
             result = FileResult(path.name, "failed", reason=str(error))
         except Exception as error:  # a broken file must never stop a batch or touch the index
@@ -88,24 +86,24 @@ class Congvan:
         result.seconds = round(time.perf_counter() - started, 3)
         self.store.log(path.name, result.action, document_id=result.document_id,
                        reason=result.reason, seconds=result.seconds,
-                       sha256=_sha256(path) if path.is_file() else "")
+                       sha256=sha256)
         return result
 
-    def _ingest(self, path: Path) -> FileResult:
+    def _ingest(self, path: Path, sha256: str) -> FileResult:
         if not path.is_file():
             raise IngestError("Không tìm thấy tệp")
-        same = self.store.document_by_sha256(_sha256(path))
+        same = self.store.document_by_sha256(sha256)
         if same:
             return _result(path.name, "unchanged", same)
         doc = parse_file(path)
         previous = self.store.find_previous(doc)
-        vectors = self._embed(doc)
-        document_id = self.store.save_document(doc, path, vectors, self.embedder.name,
+        embedded = self._embed(doc)
+        document_id = self.store.save_document(doc, path, embedded, self.embedder.name,
                                                replaces=previous["id"] if previous else None)
         return _result(path.name, "updated" if previous else "added", self.store.document(document_id))
 
-    def _embed(self, doc) -> np.ndarray:
-        """Vectors for every chunk, embedding only texts this model has never seen."""
+    def _embed(self, doc) -> list[tuple[str, np.ndarray]]:
+        """(content hash, vector) for every chunk, embedding only texts this model has never seen."""
         name = self.embedder.name
         texts = [passage_text(c) for c in doc.chunks]
         hashes = [passage_hash(name, t) for t in texts]
@@ -115,7 +113,7 @@ class Congvan:
             fresh = self.embedder.passages([texts[i] for i in missing])
             for i, vector in zip(missing, fresh):
                 cached[hashes[i]] = vector
-        return np.vstack([cached[h] for h in hashes])
+        return [(h, cached[h]) for h in hashes]
 
     # -- documents -------------------------------------------------------------------------
 
@@ -124,6 +122,9 @@ class Congvan:
 
     def document(self, ref: str | int) -> dict | None:
         return self.store.document(ref)
+
+    def sections(self, document_id: int) -> list[dict]:
+        return self.store.sections(document_id)
 
     def remove(self, ref: str | int) -> dict | None:
         doc = self.store.document(ref)
@@ -140,7 +141,7 @@ class Congvan:
         if self._searcher is None:
             self._searcher = Searcher(self.store, self.embedder)
         hits = self._searcher.search(query) if query.terms or query.text else []
-        answer = compose(query, hits, self._searcher.vocabulary(), len(self.store.documents()))
+        answer = compose(query, hits, self._searcher.vocabulary(), self.store.db["documents"].count)
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         return answer
 

@@ -74,7 +74,7 @@ def show(doc: str = typer.Argument(..., help="Document id or file name."), home:
         value = ", ".join(json.loads(d[key])) if key == "recipients" else d[key]
         console.print(f"[bold]{label}:[/bold] {value or '—'}", highlight=False)
     console.print("[bold]Mục lục:[/bold]")
-    for s in cv.store.sections(d["id"]):
+    for s in cv.sections(d["id"]):
         month = f"  [{s['month']}]" if s["month"] else ""
         console.print("  " * (s["level"] + 1) + f"{s['label']} {s['heading'][:90]}{month}", highlight=False)
 

@@ -80,9 +80,11 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def save_document(self, doc: Document, original: Path | None, vectors: np.ndarray,
+    def save_document(self, doc: Document, original: Path | None, embedded: list[tuple[str, np.ndarray]],
                       embedder_name: str, replaces: int | None = None) -> int:
-        """Insert a fully parsed and embedded document, dropping the version it replaces, atomically."""
+        """Insert a fully parsed and embedded document, dropping the version it replaces, atomically.
+
+        `embedded` holds each chunk's (passage_hash, vector), in chunk order."""
         if original is not None:
             target = self.home / "files" / f"{doc.source.sha256}.{doc.source.format}"
             if not target.exists():
@@ -104,8 +106,7 @@ class Store:
                  "level": s.level, "label": s.label, "heading": s.heading, "start": s.start,
                  "end": s.end, "month": s.month} for s in doc.sections)
             context = fold(" ".join(filter(None, [m.issuer, m.place, m.subject, m.title])))
-            for chunk, vector in zip(doc.chunks, vectors):
-                content_hash = passage_hash(embedder_name, passage_text(chunk))
+            for chunk, (content_hash, vector) in zip(doc.chunks, embedded):
                 self.db["embeddings"].insert(
                     {"model": embedder_name, "content_hash": content_hash, "dim": int(vector.shape[0]),
                      "vector": np.asarray(vector, dtype=np.float32).tobytes()}, ignore=True)
