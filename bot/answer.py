@@ -5,8 +5,10 @@ import re
 from dataclasses import asdict, dataclass, field
 
 import prompts
+from index.fold import fold
 from index.vocabulary import Vocabulary
 
+from .lexicon import OPPOSITE_QUALIFIERS
 from .query import Query
 from .search import Hit
 
@@ -19,6 +21,7 @@ MAX_CITATIONS = 5
 # A sentence that states what was asked (a date for "khi nào") beats one that only echoes the question.
 STATES_ASKED_BONUS = 0.25
 RIVAL_COVERAGE_GAP = 0.35
+CONTRADICTION_PENALTY = 0.5
 
 _DATE = r"(?<![\d/])\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{4})?(?![\d/])"
 # "Thông tư số 13/2016/TTLT-BYT-BGDĐT ngày 12/5/2016": the date of a cited document, not a deadline.
@@ -74,6 +77,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     latency_ms: float = 0.0
     searched: str = ""
+    trace: dict | None = None  # filled by Congvan.ask(explain=True)
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -81,11 +85,13 @@ class Answer:
             for key in ("sentence", "school_year", "date_label"):
                 c.pop(key)
         data.pop("searched")
+        if data["trace"] is None:
+            data.pop("trace")
         return data
 
 
 def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_count: int) -> Answer:
-    searched = query.text if query.expansions else ""
+    searched = _searched(query)
     evidence = [h for h in hits if h.coverage >= CITE_COVERAGE]
     if not any(h.coverage >= MIN_COVERAGE for h in evidence):
         return Answer(question=query.original, abstained=True, searched=query.text,
@@ -100,6 +106,16 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
     text = prompts.render("answer", searched=searched, per_document=per_document, citations=citations)
     return Answer(question=query.original, answer=text, abstained=False, citations=citations,
                   searched=query.text)
+
+
+def _searched(query: Query) -> str:
+    """The reading of the question that was searched, when it differs from what was typed, so a
+    wrong restoration or expansion is visible: "khi nào cân đo lần 2 (hoặc: …)"."""
+    changed = query.expansions or (query.restoration and any(query.restoration.restored))
+    if not changed:
+        return ""
+    others = [r for r in query.readings[1:] if r != query.text]
+    return query.text + (f" (hoặc: {others[0]})" if others else "")
 
 
 def _per_document(query: Query, evidence: list[Hit], citations: list[Citation]) -> list[dict]:
@@ -175,10 +191,22 @@ def best_sentence(text: str, query: Query, vocabulary: Vocabulary) -> str:
             continue
         score = (vocabulary.text_coverage(query.words, sentence)
                  + STATES_ASKED_BONUS * _states_fact(query.intent, sentence)
+                 - CONTRADICTION_PENALTY * _contradicts(query.text, sentence)
                  - 0.0005 * len(sentence))
         if score > best_score:
             best, best_score = sentence, score
     return best
+
+
+def _contradicts(question: str, sentence: str) -> bool:
+    """The sentence qualifies a number of the question the opposite way ("dưới 24" for "trên 24")."""
+    asked, said = f" {fold(question)} ", f" {fold(sentence)} "
+    for a, b in OPPOSITE_QUALIFIERS:
+        for mine, theirs in ((a, b), (b, a)):
+            for number in re.findall(rf" {mine} (\d+)", asked):
+                if f" {theirs} {number}" in said:
+                    return True
+    return False
 
 
 def _display(sentence: str) -> str:

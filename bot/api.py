@@ -22,7 +22,7 @@ from ingest.parse import parse_file
 
 from .answer import Answer, compose
 from .query import understand
-from .search import Searcher
+from .search import Searcher, trace
 
 def default_home() -> Path:
     return Path(os.environ.get("CONGVAN_HOME") or platformdirs.user_data_dir("congvan"))
@@ -135,15 +135,46 @@ class Congvan:
 
     # -- questions -------------------------------------------------------------------------
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, explain: bool = False) -> Answer:
+        """Answer a question. With `explain`, the answer carries a trace of each step (how the
+        question was read, what was searched, how each passage scored)."""
         started = time.perf_counter()
-        query = understand(question)
         if self._searcher is None:
             self._searcher = Searcher(self.store, self.embedder)
+        query = understand(question, self._searcher.restorer())
         hits = self._searcher.search(query) if query.terms or query.text else []
         answer = compose(query, hits, self._searcher.vocabulary(), self.store.db["documents"].count)
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        if explain:
+            answer.trace = trace(query, hits)
         return answer
+
+    def restore(self, text: str) -> str:
+        """The text with diacritics restored from the indexed documents' usage ("can do" → "cân đo")."""
+        if self._searcher is None:
+            self._searcher = Searcher(self.store, self.embedder)
+        return " ".join(self._searcher.restorer().restore(text.lower().split()).words)
+
+    def source_section(self, document_id: int, start: int, end: int) -> dict | None:
+        """The innermost section holding the passage text[start:end] of a document, with its full
+        text and heading path: what a reader opens to see a cited passage in context."""
+        doc = self.store.document(document_id)
+        if doc is None:
+            return None
+        sections = self.sections(document_id)
+        holding = [s for s in sections if s["start"] <= start and end <= s["end"]]
+        by_ordinal = {s["ordinal"]: s for s in sections}
+        if holding:
+            section = min(holding, key=lambda s: (s["end"] - s["start"], -s["level"]))
+            path, node = [], section
+            while node is not None:
+                path.append(f"{node['label']} {node['heading']}".strip())
+                node = by_ordinal.get(node["parent_ordinal"])
+            bounds, path = (section["start"], section["end"]), " > ".join(reversed(path))
+        else:  # a passage before the first heading: the document's opening
+            bounds, path = (0, min((s["start"] for s in sections), default=len(doc["text"]))), ""
+        return {"document_id": document_id, "title": doc["title"], "issuer": doc["issuer"], "path": path,
+                "start": bounds[0], "end": bounds[1], "text": doc["text"][bounds[0]:bounds[1]]}
 
 
 def expand_paths(paths: Iterable[Path | str]):

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
+from rich.console import Console, Group
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from .api import Congvan
 
@@ -90,13 +91,41 @@ def remove(doc: str = typer.Argument(..., help="Document id or file name."), hom
 
 
 @app.command()
-def ask(question: str, home: Optional[Path] = HomeOption, as_json: bool = typer.Option(False, "--json")):
+def ask(question: str, home: Optional[Path] = HomeOption, as_json: bool = typer.Option(False, "--json"),
+        explain: bool = typer.Option(False, "--explain", help="Show how the question was read and searched.")):
     """Ask a question; the answer cites its sources."""
-    answer = Congvan(home).ask(question)
+    answer = Congvan(home).ask(question, explain=explain)
     if as_json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
-    else:
-        print(answer.answer)
+        return
+    if explain:
+        console.print(_explanation(answer.trace))
+    print(answer.answer)
+
+
+def _explanation(trace: dict) -> Group:
+    forms = {"accented": "có dấu", "unaccented": "không dấu", "mixed": "lẫn có dấu và không dấu"}
+    restored = ", ".join(f"{r['typed']} → {r['restored']}" + (f" (hoặc {' / '.join(r['alternatives'])})"
+                                                           if r["alternatives"] else "")
+                         for r in trace["restored"])
+    steps = Table.grid(padding=(0, 2))
+    for label, value in [
+        ("Câu hỏi", trace["question"]),
+        ("Bỏ lời chào, kính ngữ", " ".join(trace["stripped"]) or "—"),
+        ("Cách gõ", forms[trace["form"]]),
+        ("Thêm dấu", restored or "—"),
+        ("Viết tắt, từ đồng nghĩa", ", ".join(trace["expansions"]) or "—"),
+        ("Loại câu hỏi", trace["intent"]),
+        ("Câu đưa vào mô hình", " | ".join(trace["embedded"])),
+        ("Truy vấn từ khóa (FTS5)", trace["keyword_query"]),
+        ("Từ dùng để đo độ phủ", " ".join(trace["coverage_words"])),
+    ]:
+        steps.add_row(f"[bold]{label}[/bold]", Text(value))
+    hits = Table("#", "Điểm", "BM25", "Cosine", "Độ phủ", "Văn bản", "Mục", title="Đoạn tìm được")
+    for i, h in enumerate(trace["hits"], 1):
+        hits.add_row(str(i), f"{h['score']:.3f}", f"{h['bm25']:.3f}", f"{h['cosine']:.3f}",
+                     f"{h['coverage']:.2f}", h["document"], Text(h["section"][-60:]))
+    return Group(steps, hits)
 
 
 @app.command()
@@ -120,7 +149,7 @@ def evaluate(file: Path, home: Optional[Path] = HomeOption, as_json: bool = type
     from .evaluate import evaluate_file, format_report, report_json
 
     cv = Congvan(home)
-    report = evaluate_file(lambda q: cv.ask(q).to_json(), file, with_items=as_json)
+    report = evaluate_file(lambda q: cv.ask(q).to_json(), file, with_items=as_json, restore=cv.restore)
     if as_json:
         print(report_json(report, with_items=True))
     else:

@@ -25,7 +25,10 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from index.fold import fold, word_tokens
+
 Ask = Callable[[str], dict]
+Restore = Callable[[str], str]
 
 MIN_WORD_COVERAGE = 0.8
 HIT_KS = (1, 3, 5)
@@ -139,7 +142,23 @@ def score_response(question: dict, response: dict) -> dict:
     return {"hit_rank": rank, "answered_correctly": correct, "abstained": abstained}
 
 
-def run_eval(ask: Ask, questions: list[dict]) -> dict:
+def restoration_accuracy(restore: Restore, questions: list[dict]) -> dict:
+    """Syllables right / total when each unaccented variant is restored, over the variants that
+    are exactly their question with the diacritics taken off (word for word)."""
+    right = total = 0
+    for question in questions:
+        accented = word_tokens(question["question"])
+        unaccented = word_tokens(question["variants"][0]) if question["variants"] else []
+        if not accented or [fold(w) for w in accented] != unaccented:
+            continue
+        restored = restore(" ".join(unaccented)).split()
+        syllables = [(r, a) for r, a in zip(restored, accented) if a.isalpha()]
+        right += sum(r == a for r, a in syllables)
+        total += len(syllables)
+    return {"syllables_right": right, "syllables": total, "accuracy": right / total if total else None}
+
+
+def run_eval(ask: Ask, questions: list[dict], restore: Restore | None = None) -> dict:
     """Ask every question in every variant and score the answers."""
     items = []
     for question in questions:
@@ -161,6 +180,7 @@ def run_eval(ask: Ask, questions: list[dict]) -> dict:
     latencies = [item["latency_ms"] for item in items]
     return {
         "questions": len(questions),
+        "restoration": restoration_accuracy(restore, questions) if restore else None,
         "overall": _metrics(items),
         "by_variant": {v: _metrics(group) for v, group in _group(items, "variant").items()},
         "by_kind": {k: _metrics(group) for k, group in _group(items, "kind").items()},
@@ -192,8 +212,8 @@ def _metrics(items: list[dict]) -> dict:
     return metrics
 
 
-def evaluate_file(ask: Ask, path: str | Path, with_items: bool = False) -> dict:
-    report = run_eval(ask, load_questions(path))
+def evaluate_file(ask: Ask, path: str | Path, with_items: bool = False, restore: Restore | None = None) -> dict:
+    report = run_eval(ask, load_questions(path), restore)
     return report if with_items else _without_items(report)
 
 
@@ -223,7 +243,12 @@ def format_report(report: dict) -> Group:
     for kind, metrics in report["by_kind"].items():
         add(kind, metrics)
     latency = report["latency_ms"]
-    return Group(table, Text(f"latency p50 {_cell(latency['p50'], 0)} ms, p95 {_cell(latency['p95'], 0)} ms"))
+    lines = [f"latency p50 {_cell(latency['p50'], 0)} ms, p95 {_cell(latency['p95'], 0)} ms"]
+    restoration = report.get("restoration")
+    if restoration and restoration["syllables"]:
+        lines.append(f"diacritic restoration of the unaccented variants: {restoration['syllables_right']}"
+                     f"/{restoration['syllables']} syllables right ({restoration['accuracy']:.1%})")
+    return Group(table, Text("\n".join(lines)))
 
 
 def _cell(value: float | int | None, digits: int = 2) -> str:

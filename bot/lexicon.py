@@ -56,3 +56,39 @@ WHEN_CUES = ["khi nao", "bao gio", "ngay nao", "ngay may", "thang may", "thang n
 HOW_MANY_CUES = ["bao nhieu", "may lan", "may giao vien", "ty le", "may phan tram", "so luong",
                  "bao lau", "toi thieu may", "may"]
 WHERE_CUES = ["o dau", "tai dau", "truong nao", "don vi nao", "noi nao", "tai truong nao", "dia diem"]
+
+# Words of questions and chat that directives seldom contain, accented, for restoring diacritics
+# on questions typed without them (the documents' own vocabulary covers everything else).
+GENERAL_WORDS = [
+    # asking
+    "khi nào", "bao giờ", "lúc nào", "hồi nào", "ngày nào", "ngày mấy", "tháng nào", "tháng mấy",
+    "tuần nào", "năm nào", "bao nhiêu", "bao lâu", "mấy", "mấy lần", "mấy giờ", "ở đâu", "tại đâu",
+    "đâu", "chỗ nào", "nơi nào", "ai", "cái gì", "gì", "là gì", "làm gì", "những gì", "thế nào",
+    "như thế nào", "ra sao", "sao", "tại sao", "vì sao", "có không", "được không", "có phải",
+    "phải không", "hay không", "chưa", "hạn chót", "hạn cuối", "thời hạn", "phần trăm",
+    # address, politeness, chat particles
+    "ạ", "à", "nhé", "nha", "nhỉ", "ơi", "vậy", "thế", "dạ", "vâng", "hả", "hỏi", "cho em hỏi",
+    "cho mình hỏi", "xin hỏi", "giúp", "giúp em", "cảm ơn", "em", "mình", "tôi", "cô", "chị",
+    "anh", "thầy", "bạn", "các cô", "mấy cô", "cô giáo", "cô nuôi", "mọi người", "cháu", "bé", "các bé",
+    "con",
+    # quantifiers and function words of everyday speech
+    "mỗi", "mọi", "từng", "vài", "nhiều", "ít", "hết", "cả", "còn", "đã", "sẽ", "đang", "phải",
+    "nên", "cần", "muốn", "nộp", "gửi", "làm", "xong", "nữa", "rồi", "mới",
+]
+
+# How staff name people and things in chat → how directives name them. Matched with diacritics
+# (after restoration), so "cô" (the teacher) is never confused with "có".
+STAFF_WORDS: dict[str, str] = {
+    "cô": "giáo viên", "cô giáo": "giáo viên", "thầy giáo": "giáo viên", "các cô": "giáo viên",
+    "cô nuôi": "nhân viên nuôi dưỡng", "cô cấp dưỡng": "nhân viên nuôi dưỡng",
+    "cấp dưỡng": "nhân viên nuôi dưỡng", "cô bếp": "nhân viên nuôi dưỡng",
+    "bé": "trẻ", "các bé": "trẻ", "cháu": "trẻ", "các cháu": "trẻ", "học sinh": "trẻ",
+    "phụ huynh": "cha mẹ trẻ", "bố mẹ": "cha mẹ trẻ", "ba mẹ": "cha mẹ trẻ",
+    "hiệu phó": "phó hiệu trưởng", "bgh": "ban giám hiệu", "sếp": "ban giám hiệu",
+    "học kì": "học kỳ", "sơ kết kì": "sơ kết học kỳ",
+}
+
+# Qualifiers of a quantity that exclude each other: a clause saying "dưới 24 tháng" does not answer
+# a question about "trên 24 tháng" (folded, matched right before the same number).
+OPPOSITE_QUALIFIERS = [("tren", "duoi"), ("truoc", "sau"), ("toi thieu", "toi da"),
+                       ("it nhat", "nhieu nhat"), ("hon", "kem"), ("tang", "giam")]

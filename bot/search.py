@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.restore import Restorer
 from index.store import Store
 from index.vocabulary import Vocabulary
 
-from .lexicon import ABBREVIATIONS
+from .lexicon import ABBREVIATIONS, GENERAL_WORDS
 from .query import Query
 
 KEYWORD_WEIGHT = 0.6
@@ -37,7 +38,7 @@ class Searcher:
     def __init__(self, store: Store, embedder):
         self.store = store
         self.embedder = embedder
-        self._vocabulary_cache: tuple[int, Vocabulary] | None = None
+        self._corpus: tuple[int, Vocabulary, Restorer] | None = None
 
     def search(self, query: Query, k: int = 10) -> list[Hit]:
         keyword = dict(self.store.keyword_search(_match_expression(query), CANDIDATES))
@@ -60,19 +61,59 @@ class Searcher:
         return _diversify(hits, k)
 
     def vocabulary(self) -> Vocabulary:
+        return self._corpus_statistics()[1]
+
+    def restorer(self) -> Restorer:
+        return self._corpus_statistics()[2]
+
+    def _corpus_statistics(self) -> tuple[int, Vocabulary, Restorer]:
+        """Word statistics of the indexed text, recounted whenever the documents change."""
         generation = self.store.generation()
-        if self._vocabulary_cache is None or self._vocabulary_cache[0] != generation:
-            self._vocabulary_cache = (generation, Vocabulary(self.store.chunk_texts(), ABBREVIATIONS))
-        return self._vocabulary_cache[1]
+        if self._corpus is None or self._corpus[0] != generation:
+            texts = self.store.chunk_texts()
+            self._corpus = (generation, Vocabulary(texts, ABBREVIATIONS),
+                            Restorer((t for _, t in texts), GENERAL_WORDS))
+        return self._corpus
 
     def _dense(self, query: Query) -> dict[int, float]:
         vectors = self.store.vectors()
-        if not len(vectors) or not query.text.strip():
+        readings = [r for r in query.readings or [query.text] if r.strip()]
+        if not len(vectors) or not readings:
             return {}
-        qvec = self.embedder.query(query.text)
         # Exact cosine for every chunk while the corpus is small enough to scan: the fusion needs
-        # a dense score for each keyword candidate, not only for the dense top-k.
-        return dict(vectors.search(np.asarray(qvec, dtype=np.float32), min(len(vectors), 2000)))
+        # a dense score for each keyword candidate, not only for the dense top-k. An uncertain
+        # restoration is searched in both readings; each chunk keeps its better similarity.
+        scores: dict[int, float] = {}
+        for reading in readings:
+            qvec = np.asarray(self.embedder.query(reading), dtype=np.float32)
+            for chunk_id, score in vectors.search(qvec, min(len(vectors), 2000)):
+                scores[chunk_id] = max(score, scores.get(chunk_id, -1.0))
+        return scores
+
+
+def trace(query: Query, hits: list[Hit]) -> dict:
+    """Each step from the typed question to the ranked passages, for `congvan ask --explain`."""
+    restoration = query.restoration
+    restored = []
+    if restoration:
+        alternatives = dict(restoration.alternatives)
+        restored = [{"typed": t, "restored": w, "alternatives": alternatives.get(i, [])}
+                    for i, (t, w, changed) in enumerate(zip(restoration.typed, restoration.words, restoration.restored))
+                    if changed or i in alternatives]
+    return {
+        "question": query.original,
+        "stripped": query.stripped,
+        "form": query.form,
+        "restored": restored,
+        "expansions": query.expansions,
+        "intent": query.intent,
+        "embedded": query.readings,
+        "keyword_query": _match_expression(query),
+        "coverage_words": [w for w in query.words if w],
+        "hits": [{"chunk_id": h.chunk_id, "document": h.row["file_name"], "section": h.row["path"],
+                  "score": round(h.score, 3), "bm25": round(h.keyword, 3), "cosine": round(h.dense, 3),
+                  "coverage": round(h.coverage, 3)} for h in hits],
+    }
 
 
 def _match_expression(query: Query) -> str:

@@ -1,0 +1,115 @@
+"""Reading questions as teachers type them: without diacritics, in chat shorthand, with politeness."""
+import json
+
+from typer.testing import CliRunner
+
+from bot.api import Congvan
+from bot.cli import app
+from bot.lexicon import GENERAL_WORDS
+from bot.query import understand
+from index.restore import Restorer
+from tests.directives import write_txt
+
+# A made-up corpus in the directives' style, so restoration is shown on text that is not a sample.
+CORPUS = [
+    "Tổ chức cân đo, theo dõi biểu đồ tăng trưởng cho trẻ lần 1 (hoàn thành trước ngày 30/9).",
+    "Tổ chức cân đo trẻ lần 2, nộp kết quả về Phòng GDĐT trước ngày 15/12.",
+    "Nhà trường cần chuẩn bị đồ dùng đồ chơi; giáo viên cần lập kế hoạch giáo dục.",
+    "Các trường cần rà soát cơ sở vật chất trước năm học mới.",
+    "Nộp báo cáo sơ kết học kỳ 1 về phòng trước ngày 10/01.",
+    "Tổ chức hội thi giáo viên dạy giỏi cấp trường trong tháng 11.",
+]
+
+
+def restorer():
+    return Restorer(CORPUS, GENERAL_WORDS)
+
+
+def test_words_are_restored_from_their_context_in_the_documents():
+    r = restorer()
+    assert r.restore("khi nao can do lan 2".split()).words == "khi nào cân đo lần 2".split()
+    # The same syllable reads differently where the documents use it differently.
+    assert r.restore("truong can chuan bi do dung".split()).words == "trường cần chuẩn bị đồ dùng".split()
+
+
+def test_question_words_no_document_contains_come_from_the_general_lexicon():
+    r = restorer()
+    assert r.restore("hoi thi giao vien day gioi to chuc o dau".split()).words == (
+        "hội thi giáo viên dạy giỏi tổ chức ở đâu".split())
+
+
+def test_close_calls_keep_their_alternatives():
+    r = Restorer(["Lớp học có bàn ghế mới.", "Mỗi lớp có hai giáo viên.", "Năm học mới bắt đầu."] * 2
+                 + ["Mỗi trẻ có một tủ đồ."])
+    result = r.restore("moi".split())
+    assert result.words == ["mới"]
+    assert result.alternatives == [(0, ["mỗi"])]
+    assert [" ".join(words) for words in result.readings()] == ["mới", "mỗi"]
+
+
+def test_written_form_is_detected():
+    r = restorer()
+    assert r.written_form("khi nao can do lan 2".split()) == "unaccented"
+    assert r.written_form("khi nào cân đo lần 2".split()) == "accented"
+    assert r.written_form("khi nào can do lần 2".split()) == "mixed"
+    # Words the documents write without diacritics do not make a question unaccented.
+    assert r.written_form("cân đo cho trẻ".split()) == "accented"
+
+
+def test_mixed_question_keeps_what_was_typed_with_diacritics():
+    result = restorer().restore("cân do trẻ lan 2".split())
+    assert result.form == "mixed"
+    assert result.words == "cân đo trẻ lần 2".split()
+    assert result.restored == [False, True, False, True, False]
+
+
+def test_unaccented_chat_question_is_searched_as_the_careful_one():
+    r = restorer()
+    chat = understand("ad oi cho em hoi bc hk1 nop khi nao a", r)
+    careful = understand("Báo cáo học kỳ 1 nộp khi nào?", r)
+    assert chat.text == "báo cáo học kỳ 1 nộp khi nào"
+    assert chat.stripped == ["ad", "oi", "cho", "em", "hoi", "a"]
+    assert chat.terms == careful.terms and chat.intent == careful.intent == "when"
+    assert chat.form == "unaccented" and careful.form == "accented"
+
+
+def test_staff_words_are_matched_with_their_diacritics():
+    r = restorer()
+    assert understand("mỗi lớp mấy cô", r).text == "mỗi lớp mấy giáo viên"
+    assert "giao vien" not in " ".join(understand("lớp có đồ chơi không", r).terms)
+
+
+def test_restoration_follows_the_documents_as_they_change(tmp_path):
+    cv = Congvan(tmp_path / "home")
+    # "tô" (paint, colour) is how this school's plan uses the syllable; no other document says "to".
+    plan = write_txt(tmp_path / "ke-hoach.txt")
+    extra = tmp_path / "to-mau.txt"
+    extra.write_text(plan.read_text(encoding="utf-8").replace("45/KH-MNHM", "46/KH-MNHM")
+                     + "\n4. Tô màu tranh, tô màu tranh, tô màu tranh cho trẻ lớp lá.\n", encoding="utf-8")
+    assert [r.action for r in cv.ingest([plan])] == ["added"]
+    before = cv.restore("to mau tranh")
+    assert [r.action for r in cv.ingest([extra])] == ["added"]
+    assert cv.restore("to mau tranh") == "tô màu tranh" != before
+    cv.remove(cv.documents()[-1]["id"])
+    assert cv.restore("to mau tranh") == before
+
+
+def test_answer_shows_the_reading_that_was_searched(loaded_home):
+    cv = Congvan(loaded_home)
+    answer = cv.ask("cho em hoi khi nao to chuc kham suc khoe cho tre a")
+    assert answer.answer.startswith("Tìm: khi nào tổ chức khám sức khỏe cho trẻ\n")
+    typed_carefully = cv.ask("Khi nào tổ chức khám sức khỏe cho trẻ?")
+    assert "Tìm:" not in typed_carefully.answer
+    assert [c.quote for c in answer.citations[:3]] == [c.quote for c in typed_carefully.citations[:3]]
+
+
+def test_ask_explain_shows_each_step(loaded_home):
+    result = CliRunner().invoke(app, ["ask", "--explain", "--home", str(loaded_home),
+                                      "ad oi ksk cho tre thang may a"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    for label in ("Bỏ lời chào", "Cách gõ", "không dấu", "Thêm dấu", "tre → trẻ", "ksk → khám sức khỏe",
+                  "Truy vấn từ khóa", "Câu đưa vào mô hình", "Đoạn tìm được", "Tìm: khám sức khỏe cho trẻ"):
+        assert label in out, label
+    as_json = CliRunner().invoke(app, ["ask", "--json", "--home", str(loaded_home), "ksk cho tre thang may"])
+    assert "trace" not in json.loads(as_json.output)
