@@ -6,6 +6,7 @@ small multilingual model blurs between near-identical administrative sentences.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +39,11 @@ class Searcher:
     def __init__(self, store: Store, embedder):
         self.store = store
         self.embedder = embedder
-        self._corpus: tuple[int, Vocabulary, Restorer] | None = None
+        self._generation = -1
+        self._vocabulary = Vocabulary([], ABBREVIATIONS)
+        self._restorer = Restorer([], GENERAL_WORDS)
+        self._texts: dict[int, str] = {}  # what was counted, so a removed chunk can be taken out
+        self._lock = threading.Lock()
 
     def search(self, query: Query, k: int = 10) -> list[Hit]:
         keyword = dict(self.store.keyword_search(_match_expression(query), CANDIDATES))
@@ -61,19 +66,31 @@ class Searcher:
         return _diversify(hits, k)
 
     def vocabulary(self) -> Vocabulary:
-        return self._corpus_statistics()[1]
+        self._catch_up()
+        return self._vocabulary
 
     def restorer(self) -> Restorer:
-        return self._corpus_statistics()[2]
+        self._catch_up()
+        return self._restorer
 
-    def _corpus_statistics(self) -> tuple[int, Vocabulary, Restorer]:
-        """Word statistics of the indexed text, recounted whenever the documents change."""
+    def _catch_up(self) -> None:
+        """Bring the word statistics of the indexed text up to date with the documents.
+
+        Only the chunks added or removed since the last look are counted, so a bot answering
+        over hundreds of directives does not recount them all after each upload."""
         generation = self.store.generation()
-        if self._corpus is None or self._corpus[0] != generation:
-            texts = self.store.chunk_texts()
-            self._corpus = (generation, Vocabulary(texts, ABBREVIATIONS),
-                            Restorer((t for _, t in texts), GENERAL_WORDS))
-        return self._corpus
+        if generation == self._generation:
+            return
+        with self._lock:
+            current = self.store.chunk_ids()
+            for chunk_id in set(self._texts) - current:
+                self._vocabulary.remove(chunk_id)
+                self._restorer.remove(self._texts.pop(chunk_id))
+            for chunk_id, text in self.store.chunk_texts(current - set(self._texts)):
+                self._vocabulary.add(chunk_id, text)
+                self._restorer.add(text)
+                self._texts[chunk_id] = text
+            self._generation = generation
 
     def _dense(self, query: Query) -> dict[int, float]:
         vectors = self.store.vectors()

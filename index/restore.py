@@ -48,16 +48,28 @@ class Restorer:
     def __init__(self, texts: Iterable[str], lexicon: Iterable[str] = ()):
         self.forms: dict[str, Counter[str]] = defaultdict(Counter)
         for text in texts:
-            for phrase in _PHRASE_BREAK.split(text):
-                self._count(word_tokens(phrase))
+            self.add(text)
         for phrase in lexicon:
             self._count(word_tokens(phrase), LEXICON_COUNT)
+
+    def add(self, text: str, weight: int = 1) -> None:
+        for phrase in _PHRASE_BREAK.split(text):
+            self._count(word_tokens(phrase), weight)
+
+    def remove(self, text: str) -> None:
+        self.add(text, -1)
 
     def _count(self, words: list[str], weight: int = 1) -> None:
         folded = [fold(w) for w in words]
         for n in range(1, MAX_SYLLABLES + 1):
             for i in range(len(words) - n + 1):
-                self.forms[" ".join(folded[i:i + n])][" ".join(words[i:i + n])] += weight
+                key, form = " ".join(folded[i:i + n]), " ".join(words[i:i + n])
+                forms = self.forms[key]
+                forms[form] += weight
+                if forms[form] <= 0:
+                    del forms[form]
+                    if not forms:
+                        del self.forms[key]
 
     def restore(self, words: list[str], form: str | None = None) -> Restoration:
         """`words`: lower-case words as typed. Words with diacritics are kept and constrain their

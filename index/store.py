@@ -212,11 +212,21 @@ class Store:
             f" from chunks c join documents d on d.id = c.document_id where c.id in ({marks})", ids)
         return {r["id"]: r for r in rows}
 
-    def chunk_texts(self) -> list[tuple[int, str]]:
-        """Every chunk's words as a reader meets them: its text, heading path and document."""
-        return [(r[0], r[1]) for r in self.db.execute(
-            "select c.id, c.text || ' ' || c.path || ' ' || d.issuer || ' ' || d.title"
-            " from chunks c join documents d on d.id = c.document_id")]
+    def chunk_texts(self, ids: Iterable[int] | None = None) -> list[tuple[int, str]]:
+        """Chunks' words as a reader meets them: text, heading path and document (all chunks, or `ids`)."""
+        select = ("select c.id, c.text || ' ' || c.path || ' ' || d.issuer || ' ' || d.title"
+                  " from chunks c join documents d on d.id = c.document_id")
+        if ids is None:
+            return [(r[0], r[1]) for r in self.db.execute(select)]
+        ids, out = list(ids), []
+        for i in range(0, len(ids), 500):
+            batch = ids[i:i + 500]
+            out += [(r[0], r[1]) for r in self.db.execute(
+                f"{select} where c.id in ({','.join('?' * len(batch))})", batch)]
+        return out
+
+    def chunk_ids(self) -> set[int]:
+        return {r[0] for r in self.db.execute("select id from chunks")}
 
 
 _DOCUMENT_SELECT = (

@@ -19,13 +19,21 @@ class Vocabulary:
     def __init__(self, chunks: list[tuple[int, str]], abbreviations: dict[str, str]):
         self._abbr = {k.lower(): word_tokens(v) for k, v in abbreviations.items()}
         self.keys: dict[int, set[str]] = {}
-        df: Counter[str] = Counter()
+        self.df: Counter[str] = Counter()
         for chunk_id, text in chunks:
-            keys = self._keys_of(text)
-            self.keys[chunk_id] = keys
-            df.update(keys)
-        self.df = df
-        self.size = max(len(chunks), 1)
+            self.add(chunk_id, text)
+
+    @property
+    def size(self) -> int:
+        return max(len(self.keys), 1)
+
+    def add(self, chunk_id: int, text: str) -> None:
+        keys = self._keys_of(text)
+        self.keys[chunk_id] = keys
+        self.df.update(keys)
+
+    def remove(self, chunk_id: int) -> None:
+        self.df.subtract(self.keys.pop(chunk_id, set()))
 
     def _keys_of(self, text: str) -> set[str]:
         words = []
