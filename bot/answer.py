@@ -10,7 +10,9 @@ from index.vocabulary import Vocabulary
 
 from .lexicon import OPPOSITE_QUALIFIERS
 from .query import Query
+from .scope import Scope
 from .search import Hit
+from .tasks import deadline_label
 
 # The best passage must hold at least this share of the question's information, or we abstain;
 # a passage cited beside it needs CITE_COVERAGE, and a rival document's different fact is shown
@@ -67,6 +69,7 @@ class Citation:
     sentence: str = ""  # the sentence of the passage that answers, for display
     school_year: str = ""
     date_label: str = ""
+    note: str = ""  # "năm học cũ", "đã có văn bản thay thế: …"
 
 
 @dataclass
@@ -82,7 +85,7 @@ class Answer:
     def to_json(self) -> dict:
         data = asdict(self)
         for c in data["citations"]:
-            for key in ("sentence", "school_year", "date_label"):
+            for key in ("sentence", "school_year", "date_label", "note"):
                 c.pop(key)
         data.pop("searched")
         if data["trace"] is None:
@@ -90,7 +93,11 @@ class Answer:
         return data
 
 
-def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_count: int) -> Answer:
+def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_count: int,
+            scope: Scope | None = None, tasks: dict[int, list[dict]] | None = None) -> Answer:
+    """The answer from ranked passages. `scope` says which documents to lead with (the asker's
+    unit, the current school year, the newest version); `tasks` are the extracted tasks of the
+    passages, by chunk id, whose normalised deadlines complete a "khi nào" answer."""
     searched = _searched(query)
     evidence = [h for h in hits if h.coverage >= CITE_COVERAGE]
     if not any(h.coverage >= MIN_COVERAGE for h in evidence):
@@ -99,10 +106,10 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
     # Lead with the strongest evidence among the top-ranked, not blindly with rank one.
     strong = [h for h in evidence[:3] if h.coverage >= MIN_COVERAGE] or [
         next(h for h in evidence if h.coverage >= MIN_COVERAGE)]
-    best = max(strong, key=lambda h: (h.coverage, h.score))
+    best = max(strong, key=lambda h: scope.lead_key(h.row, h.coverage, h.score) if scope else (h.coverage, h.score))
     evidence = [best] + [h for h in evidence if h is not best]
-    citations = [_citation(h, query, vocabulary) for h in evidence[:MAX_CITATIONS]]
-    per_document = _per_document(query, evidence, citations)
+    citations = [_citation(h, query, vocabulary, scope) for h in evidence[:MAX_CITATIONS]]
+    per_document = _per_document(query, evidence, citations, scope, tasks or {})
     text = prompts.render("answer", searched=searched, per_document=per_document, citations=citations)
     return Answer(question=query.original, answer=text, abstained=False, citations=citations,
                   searched=query.text)
@@ -115,10 +122,12 @@ def _searched(query: Query) -> str:
     if not changed:
         return ""
     others = [r for r in query.readings[1:] if r != query.text]
-    return query.text + (f" (hoặc: {others[0]})" if others else "")
+    uncertain = bool(query.restoration and query.restoration.alternatives)
+    return query.text + (f" (hoặc: {others[-1]})" if others and uncertain else "")
 
 
-def _per_document(query: Query, evidence: list[Hit], citations: list[Citation]) -> list[dict]:
+def _per_document(query: Query, evidence: list[Hit], citations: list[Citation], scope: Scope | None,
+                  tasks: dict[int, list[dict]]) -> list[dict]:
     """The fact from the best passage, and from each other document that answers nearly as well."""
     top = evidence[0].coverage
     seen, out = set(), []
@@ -129,11 +138,30 @@ def _per_document(query: Query, evidence: list[Hit], citations: list[Citation]) 
         if out and not _states_fact(query.intent, citation.sentence):
             continue
         fact = extract_fact(query.intent, citation.sentence, hit.row)
+        if query.intent == "when":
+            fact = _with_full_date(fact, citation.sentence, tasks.get(hit.chunk_id, []))
         seen.add(doc)
-        out.append({"fact": fact, "who": _who(hit.row)})
+        out.append({"fact": fact, "who": _who(hit.row, scope), "rank": scope.rank(hit.row) if scope else ()})
+    out.sort(key=lambda item: item["rank"], reverse=True)  # the asker's unit, then current sources
     if len({item["fact"] for item in out}) == 1:
         out = out[:1]  # documents that agree need no "they differ" list
     return out
+
+
+def _with_full_date(fact: str, sentence: str, tasks: list[dict]) -> str:
+    """"Trước ngày 15/12" → "Trước ngày 15/12 (15/12/2023)": the year from the task table, which
+    read it from the school year, when the sentence is a task with a deadline."""
+    folded = fold(sentence)
+    for task in tasks:
+        if not task["deadline_end"] or fold(task["deadline_text"]) not in folded:
+            continue
+        if re.search(r"\d{4}", fact) or task["deadline_end"].startswith("--"):
+            break  # the year is already there, or nobody knows it
+        if task["deadline_kind"] in ("before", "on"):
+            y, m, d = task["deadline_end"].split("-")
+            return f"{fact} ({int(d)}/{int(m)}/{y})"
+        return f"{fact} ({deadline_label(task)})"
+    return fact
 
 
 def _states_fact(intent: str, sentence: str) -> bool:
@@ -171,14 +199,14 @@ def _cites_document(sentence: str, match: re.Match) -> bool:
     return bool(_CITED_DOCUMENT.search(before))
 
 
-def _citation(hit: Hit, query: Query, vocabulary: Vocabulary) -> Citation:
+def _citation(hit: Hit, query: Query, vocabulary: Vocabulary, scope: Scope | None = None) -> Citation:
     row = hit.row
     return Citation(
         doc_id=row["document_id"], file=row["file_name"], title=row["title"], issuer=row["issuer"],
         number=row["number"], date=row["date"], section=row["path"], quote=row["text"],
         start=row["start"], end=row["end"], score=round(hit.score, 4),
         sentence=best_sentence(row["text"], query, vocabulary), school_year=row["school_year"],
-        date_label=_date_label(row))
+        date_label=date_label(row), note=scope.note(row) if scope else "")
 
 
 def best_sentence(text: str, query: Query, vocabulary: Vocabulary) -> str:
@@ -189,7 +217,7 @@ def best_sentence(text: str, query: Query, vocabulary: Vocabulary) -> str:
         sentence = _display(piece)
         if not any(c.isalnum() for c in sentence):
             continue
-        score = (vocabulary.text_coverage(query.words, sentence)
+        score = (max((vocabulary.text_coverage(words, sentence) for words in (query.words, query.synonym_words) if words), default=0.0)
                  + STATES_ASKED_BONUS * _states_fact(query.intent, sentence)
                  - CONTRADICTION_PENALTY * _contradicts(query.text, sentence)
                  - 0.0005 * len(sentence))
@@ -217,14 +245,15 @@ def _display(sentence: str) -> str:
     return re.sub(r"^[\-\+\*•]\s*", "", " ".join(cells).strip()).rstrip(";").strip()
 
 
-def _who(row: dict) -> str:
+def _who(row: dict, scope: Scope | None = None) -> str:
     who = row["issuer"] or row["title"]
-    if row["school_year"]:
-        who += f" (năm học {row['school_year']})"
-    return who
+    details = [f"năm học {row['school_year']}"] if row["school_year"] else []
+    if scope and scope.note(row):
+        details.append(scope.note(row))
+    return who + (f" ({', '.join(details)})" if details else "")
 
 
-def _date_label(row: dict) -> str:
+def date_label(row: dict) -> str:
     if row["date"]:
         y, m, d = row["date"].split("-")
         return f"ngày {int(d)}/{int(m)}/{y}"

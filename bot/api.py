@@ -10,18 +10,23 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from datetime import date
 from typing import Callable, Iterable
 
 import numpy as np
 import platformdirs
 
+from index import units as unit_lists
 from index.embed import Embedder, load_embedder
 from index.store import Store, passage_hash, passage_text
 from ingest.errors import IngestError
 from ingest.parse import parse_file
 
+from . import tasks as task_lists
+from .agenda import agenda_month, compose_agenda, latest_year_with
 from .answer import Answer, compose
 from .query import understand
+from .scope import Scope, asked_school_year, build_scope
 from .search import Searcher, trace
 
 def default_home() -> Path:
@@ -133,21 +138,92 @@ class Congvan:
             self.store.log(doc["file_name"], "removed", document_id=doc["id"], sha256=doc["sha256"])
         return doc
 
+    # -- tasks, deadlines and units ----------------------------------------------------------
+
+    def tasks(self, month: str | None = None, issuer: str | None = None, unit: str | None = None,
+              upcoming_days: int | None = None, today: date | None = None) -> list[dict]:
+        """Tasks of the loaded directives, by month and issuer (by due date with `upcoming_days`).
+
+        `month`: "12/2023" or "2023-12" (ValueError otherwise): tasks listed under that month or
+        due or running in it. `issuer`: a name as typed ("Hồng Bàng"). `unit`: a school or office as
+        typed ("MN Sao Sáng"): only the documents that concern it (a school's own and its district
+        office's); a unit that matches nothing gives no tasks, so check it with `resolve_unit`.
+        `upcoming_days`: only tasks due (or running) from `today` to `today + upcoming_days`.
+        Each task: id, document_id, chunk_id, month, text, deadline_start, deadline_end (ISO,
+        "--12-15" when the year is unknown), deadline_text (as written), deadline_kind, recurring
+        ("monthly:25"), year_conflict, due, deadline_label, issuer, unit, school_year, title,
+        number, section."""
+        document_ids = None
+        if unit is not None:
+            found = self.resolve_unit(unit)
+            if found is None:
+                return []
+            document_ids = unit_lists.scope(found, self.units())
+        rows = self.store.tasks(document_ids, dated_only=upcoming_days is not None)
+        return task_lists.select(rows, month=month, issuer=issuer, upcoming_days=upcoming_days, today=today)
+
+    def tasks_ics(self, tasks: list[dict], today: date | None = None) -> bytes:
+        """An iCalendar file (bytes) of the dated tasks among `tasks` (from `Congvan.tasks`)."""
+        return task_lists.to_ics(tasks, today=today)
+
+    def units(self) -> list[dict]:
+        """Schools and offices the loaded documents come from: name, kind ("school" | "office"),
+        district, documents (count), document_ids."""
+        return unit_lists.list_units(self.store.documents())
+
+    def resolve_unit(self, text: str) -> dict | None:
+        """The unit a user means ("MN Sao Sáng", "sao sang", "Hồng Bàng"), or None."""
+        return unit_lists.resolve(text, self.units())
+
     # -- questions -------------------------------------------------------------------------
 
-    def ask(self, question: str, explain: bool = False) -> Answer:
-        """Answer a question. With `explain`, the answer carries a trace of each step (how the
-        question was read, what was searched, how each passage scored)."""
+    def ask(self, question: str, unit: str | None = None, explain: bool = False,
+            today: date | None = None) -> Answer:
+        """Answer a question. `unit` (a school or office as typed, see `resolve_unit`) puts that
+        unit's directives first; sources from before the current school year, or replaced by a
+        newer version, are ranked lower and labelled. With `explain`, the answer carries a trace
+        of each step (how the question was read, what was searched, how each passage scored)."""
         started = time.perf_counter()
         if self._searcher is None:
             self._searcher = Searcher(self.store, self.embedder)
         query = understand(question, self._searcher.restorer())
-        hits = self._searcher.search(query) if query.terms or query.text else []
-        answer = compose(query, hits, self._searcher.vocabulary(), self.store.db["documents"].count)
+        scope = self._scope(unit, today, asked_school_year(query.text))
+        hits: list = []
+        if query.intent == "agenda":
+            answer = self._agenda(query, unit, scope, today or task_lists.today_here())
+        else:
+            hits = self._searcher.search(query, prefer=scope.adjustment) if query.terms or query.text else []
+            answer = compose(query, hits, self._searcher.vocabulary(), self.store.db["documents"].count,
+                             scope, self._tasks_of(hits))
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         if explain:
             answer.trace = trace(query, hits)
         return answer
+
+    def _agenda(self, query, unit: str | None, scope: Scope, today: date) -> Answer:
+        """The month's tasks; a month named without its year is taken in the current school year,
+        or, when that has none, in the latest year that has some."""
+        month, year_chosen = agenda_month(query.month, scope.current_year, today)
+        tasks = self.tasks(month=month, unit=unit if scope.unit else None, today=today)
+        if not tasks and year_chosen:
+            month = latest_year_with(month, self.tasks(unit=unit if scope.unit else None, today=today))
+            tasks = self.tasks(month=month, unit=unit if scope.unit else None, today=today)
+        rows = self.store.chunk_rows(sorted({t["chunk_id"] for t in tasks if t["chunk_id"]}))
+        return compose_agenda(query, month, tasks, rows, scope, self.store.db["documents"].count)
+
+    def _scope(self, unit: str | None, today: date | None, asked_year: str) -> Scope:
+        documents = self.store.document_facts()
+        units = unit_lists.list_units(documents)
+        found = unit_lists.resolve(unit, units) if unit else None
+        return build_scope(documents, found, unit_lists.scope(found, units) if found else [], today, asked_year)
+
+    def _tasks_of(self, hits) -> dict[int, list[dict]]:
+        chunk_ids = {h.chunk_id for h in hits}
+        out: dict[int, list[dict]] = {}
+        for task in self.store.tasks({h.row["document_id"] for h in hits}, dated_only=True):
+            if task["chunk_id"] in chunk_ids:
+                out.setdefault(task["chunk_id"], []).append(task)
+        return out
 
     def restore(self, text: str) -> str:
         """The text with diacritics restored from the indexed documents' usage ("can do" → "cân đo")."""

@@ -92,9 +92,16 @@ def remove(doc: str = typer.Argument(..., help="Document id or file name."), hom
 
 @app.command()
 def ask(question: str, home: Optional[Path] = HomeOption, as_json: bool = typer.Option(False, "--json"),
+        unit: Optional[str] = typer.Option(None, "--unit", help="Your school or office, e.g. \"MN Sao Sáng\": its directives come first."),
         explain: bool = typer.Option(False, "--explain", help="Show how the question was read and searched.")):
     """Ask a question; the answer cites its sources."""
-    answer = Congvan(home).ask(question, explain=explain)
+    cv = Congvan(home)
+    if unit and not cv.resolve_unit(unit):
+        names = ", ".join(u["name"] for u in cv.units()) or "chưa có văn bản nào"
+        console.print(f"Không tìm thấy đơn vị «{unit}» trong các văn bản đã nạp. Các đơn vị: {names}.",
+                      highlight=False)
+        raise typer.Exit(1)
+    answer = cv.ask(question, unit=unit, explain=explain)
     if as_json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
         return
@@ -143,6 +150,63 @@ def chat(home: Optional[Path] = HomeOption):
         print(cv.ask(question).answer + "\n")
 
 
+@app.command()
+def tasks(month: Optional[str] = typer.Option(None, "--month", help="A month: 12/2023 or 2023-12."),
+          issuer: Optional[str] = typer.Option(None, "--issuer", help='Issuing body as typed, e.g. "Hồng Bàng".'),
+          unit: Optional[str] = typer.Option(None, "--unit", help='Your school or office, e.g. "MN Sao Sáng".'),
+          upcoming: Optional[int] = typer.Option(None, "--upcoming", min=0, help="Only tasks due in the next N days."),
+          as_json: bool = typer.Option(False, "--json"),
+          ics: Optional[Path] = typer.Option(None, "--ics", help="Write the dated tasks to this iCalendar file."),
+          today: Optional[str] = typer.Option(None, "--today", hidden=True, help="Count days from this ISO date."),
+          home: Optional[Path] = HomeOption):
+    """List the tasks and deadlines of the loaded directives, by month and issuer."""
+    from datetime import date
+
+    from .tasks import month_label, today_here
+
+    cv = Congvan(home)
+    if unit and cv.resolve_unit(unit) is None:
+        known = ", ".join(u["name"] for u in cv.units()) or "chưa có văn bản nào"
+        console.print(f"Không tìm thấy đơn vị «{unit}». Các đơn vị đã có: {known}.", highlight=False)
+        raise typer.Exit(1)
+    try:
+        day = date.fromisoformat(today) if today else today_here()
+        rows = cv.tasks(month=month, issuer=issuer, unit=unit, upcoming_days=upcoming, today=day)
+    except ValueError as error:
+        console.print(str(error), highlight=False)
+        raise typer.Exit(1)
+    if ics:
+        data = cv.tasks_ics(rows, today=day)
+        ics.write_bytes(data)
+        console.print(f"Đã ghi {data.count(b'BEGIN:VEVENT')} việc có hạn vào {ics}", highlight=False)
+        return
+    if as_json:
+        keep = ("id", "document_id", "chunk_id", "month", "text", "deadline_start", "deadline_end",
+                "deadline_text", "deadline_kind", "recurring", "year_conflict", "due", "deadline_label",
+                "issuer", "unit", "school_year", "title", "number", "section")
+        print(json.dumps([{k: r[k] for k in keep} for r in rows], ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        console.print("Không có công việc nào phù hợp.")
+        return
+    if upcoming is not None:
+        table = Table("Hạn", "Công việc", "Cơ quan ban hành",
+                      title=f"Việc đến hạn trong {upcoming} ngày tới (từ {day:%d/%m/%Y})")
+        for r in rows:
+            table.add_row(r["deadline_label"], r["text"], r["issuer"])
+        console.print(table)
+        return
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["month"] or (r["due"] or "")[:7], r["issuer"]), []).append(r)
+    for (group_month, group_issuer), items in groups.items():
+        table = Table("Hạn", "Công việc", "Văn bản", title=f"{month_label(group_month)} · {group_issuer}",
+                      title_justify="left")
+        for r in items:
+            table.add_row(r["deadline_label"] or "—", r["text"], f"#{r['document_id']} {r['number'] or r['title']}")
+        console.print(table)
+
+
 @app.command("eval")
 def evaluate(file: Path, home: Optional[Path] = HomeOption, as_json: bool = typer.Option(False, "--json")):
     """Score answers on a question file (../shared/eval format)."""
@@ -155,6 +219,30 @@ def evaluate(file: Path, home: Optional[Path] = HomeOption, as_json: bool = type
     else:
         console.print(format_report(report))
 
+
+serve_app = typer.Typer(no_args_is_help=True, help="Run a chat bot over the same API.")
+app.add_typer(serve_app, name="serve")
+
+
+@serve_app.command("telegram")
+def serve_telegram(home: Optional[Path] = HomeOption,
+                   env_file: Optional[Path] = typer.Option(None, "--env-file", help="Settings file (default ./.env).")):
+    """The Telegram bot: long polling, or a webhook when CONGVAN_TELEGRAM_WEBHOOK_URL is set."""
+    import logging
+
+    from .config import SettingsError, load_telegram_settings
+    from .telegram import run
+
+    try:
+        settings = load_telegram_settings(env_file)
+    except SettingsError as error:
+        console.print(str(error), highlight=False)
+        raise typer.Exit(2)
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per poll otherwise
+    mode = f"webhook {settings.webhook_url}" if settings.webhook_url else "long polling"
+    console.print(f"Bot Telegram đang chạy ({mode}); Ctrl-C để dừng.", highlight=False)
+    run(settings, Congvan(home))
 
 if __name__ == "__main__":
     app()

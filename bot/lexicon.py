@@ -92,3 +92,9 @@ STAFF_WORDS: dict[str, str] = {
 # a question about "trên 24 tháng" (folded, matched right before the same number).
 OPPOSITE_QUALIFIERS = [("tren", "duoi"), ("truoc", "sau"), ("toi thieu", "toi da"),
                        ("it nhat", "nhieu nhat"), ("hon", "kem"), ("tang", "giam")]
+
+# A question made only of these (folded) besides a month asks for that month's list of tasks:
+# "tháng 12 có việc gì?", "lịch công tác tháng 12/2023", "nhiệm vụ trọng tâm tháng này".
+AGENDA_WORDS = {"viec", "cong", "nhiem", "vu", "lich", "tac", "ke", "hoach", "trong", "tam", "can",
+                "phai", "lam", "co", "nhung", "cac", "gi", "nao", "la", "chinh", "se", "duoc", "giao"}
+AGENDA_CUES = ["viec", "nhiem vu", "lich", "ke hoach", "trong tam", "cong tac"]

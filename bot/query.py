@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from index.fold import fold, folded_words as split_folded, word_tokens
 from index.restore import Restoration, Restorer
 
-from .lexicon import (ABBREVIATIONS, CHAT_WORDS, HOW_MANY_CUES, POLITE_PREFIXES, POLITE_SUFFIXES,
+from .lexicon import (ABBREVIATIONS, AGENDA_CUES, AGENDA_WORDS, CHAT_WORDS, HOW_MANY_CUES, POLITE_PREFIXES,
+                      POLITE_SUFFIXES,
                       QUESTION_PHRASES, QUESTION_WORDS, STAFF_WORDS, WHEN_CUES, WHERE_CUES)
 
 _ABBR_BY_FOLD = {fold(k): v for k, v in ABBREVIATIONS.items()}
@@ -27,11 +28,14 @@ class Query:
     phrases: list[str]  # folded adjacent word pairs: Vietnamese meaning lives in syllable pairs
     intent: str  # "when", "how_many", "where" or "fact"
     words: list[str] = field(default_factory=list)  # lower-case content words as typed, "" at gaps
-    expansions: list[str] = field(default_factory=list)
+    synonym_words: list[str] = field(default_factory=list)  # the same with staff-room words in directive terms
+    expansions: list[str] = field(default_factory=list)  # abbreviations spelled out: "bc → báo cáo"
+    synonyms: list[str] = field(default_factory=list)  # staff-room words also searched as: "cô → giáo viên"
     form: str = "accented"  # how the question was typed: "accented", "unaccented" or "mixed"
-    readings: list[str] = field(default_factory=list)  # `text` and its likeliest other restoration
+    readings: list[str] = field(default_factory=list)  # `text`, in directive terms, another restoration
     stripped: list[str] = field(default_factory=list)  # greeting and politeness words set aside
     restoration: Restoration | None = None
+    month: str = ""  # for intent "agenda": "12", "12/2023", or "this"/"next" month
 
 
 def understand(question: str, restorer: Restorer | None = None) -> Query:
@@ -49,18 +53,33 @@ def understand(question: str, restorer: Restorer | None = None) -> Query:
     else:
         readings = [[t.lower() for t in typed]]
         as_typed = readings[0]
+    # Staff-room words are searched in the directives' terms too, never instead: "Hội thi bé khỏe
+    # bé ngoan" is a name that a document writes with "bé".
     spans = _staff_word_spans(readings[0])
-    expansions += [f"{' '.join(readings[0][i:i + n])} → {full}" for i, n, full in spans]
-    readings = [_recase(_replace(r, spans), typed, spans) for r in readings]
-    text = readings[0]
+    synonyms = [f"{' '.join(readings[0][i:i + n])} → {full}" for i, n, full in spans]
+    texts = [_recase(r, typed) for r in readings]
+    if spans:
+        texts.insert(1, _recase(_replace(readings[0], spans), _replace(typed, spans)))
+    text = texts[0]
     folded_words = split_folded(text)
     content = _content_words(folded_words)
-    terms = list(dict.fromkeys([w for w in content if w] + _abbreviations_of(folded_words)))
-    phrases = list(dict.fromkeys(f"{a} {b}" for a, b in zip(content, content[1:]) if a and b))
-    words = [w if folded else "" for w, folded in zip(word_tokens(" ".join(_replace(as_typed, spans))), content)]
-    return Query(original=question, text=text, terms=terms, phrases=phrases,
-                 intent=_intent(" ".join(folded_words)), words=words, expansions=expansions,
-                 form=restoration.form if restoration else "accented", readings=list(dict.fromkeys(readings)),
+    words = [w if folded else "" for w, folded in zip(word_tokens(" ".join(as_typed)), content)]
+    terms = [w for w in content if w] + _abbreviations_of(folded_words)
+    phrases = [f"{a} {b}" for a, b in zip(content, content[1:]) if a and b]
+    synonym_words: list[str] = []
+    if spans:
+        folded_synonyms = split_folded(texts[1])
+        synonym_content = _content_words(folded_synonyms)
+        synonym_words = [w if f else "" for w, f in zip(word_tokens(" ".join(_replace(as_typed, spans))),
+                                                          synonym_content)]
+        terms += [w for w in synonym_content if w] + _abbreviations_of(folded_synonyms)
+        phrases += [f"{a} {b}" for a, b in zip(synonym_content, synonym_content[1:]) if a and b]
+    month = _agenda_month(folded_words)
+    return Query(original=question, text=text, terms=list(dict.fromkeys(terms)),
+                 phrases=list(dict.fromkeys(phrases)),
+                 intent="agenda" if month else _intent(" ".join(folded_words)), month=month,
+                 words=words, synonym_words=synonym_words, expansions=expansions, synonyms=synonyms,
+                 form=restoration.form if restoration else "accented", readings=list(dict.fromkeys(texts)),
                  stripped=_removed(tokens, kept), restoration=restoration)
 
 
@@ -88,9 +107,8 @@ def _replace(words: list[str], spans: list[tuple[int, int, str]]) -> list[str]:
     return out + words[last:]
 
 
-def _recase(words: list[str], typed: list[str], spans: list[tuple[int, int, str]]) -> str:
+def _recase(words: list[str], typed: list[str]) -> str:
     """Restored words in the case they were typed in ("Khi nao" → "Khi nào", "MN" stays)."""
-    typed = _replace(typed, spans)
     out = []
     for word, as_typed in zip(words, typed):
         if as_typed.isupper() and len(as_typed) > 1:
@@ -162,6 +180,22 @@ def _abbreviations_of(folded_words: list[str]) -> list[str]:
     """The abbreviation of every spelled-out phrase, so "giáo dục mầm non" also finds "GDMN"."""
     text = " " + " ".join(folded_words) + " "
     return [abbr for full, abbr in _FULL_TO_ABBR.items() if f" {full} " in text]
+
+
+def _agenda_month(folded_words: list[str]) -> str:
+    """The month a question asks the list of tasks of ("tháng 12 có việc gì?"), or ""."""
+    text = " ".join(folded_words)
+    m = re.search(r"\bthang (\d{1,2})(?: (\d{4}))?\b|\bthang (nay|sau|toi)\b", text)
+    if not m or not any(f" {cue} " in f" {text} " for cue in AGENDA_CUES):
+        return ""
+    rest = (text[:m.start()] + " " + text[m.end():]).split()
+    if any(w not in AGENDA_WORDS and w not in QUESTION_WORDS for w in rest):
+        return ""  # "tháng 12 nộp báo cáo gì" asks about one task, not the month's list
+    if m.group(3):
+        return "this" if m.group(3) == "nay" else "next"
+    if not 1 <= int(m.group(1)) <= 12:
+        return ""
+    return f"{int(m.group(1))}/{m.group(2)}" if m.group(2) else str(int(m.group(1)))
 
 
 def _intent(folded: str) -> str:

@@ -7,6 +7,7 @@ small multilingual model blurs between near-identical administrative sentences.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,7 +46,9 @@ class Searcher:
         self._texts: dict[int, str] = {}  # what was counted, so a removed chunk can be taken out
         self._lock = threading.Lock()
 
-    def search(self, query: Query, k: int = 10) -> list[Hit]:
+    def search(self, query: Query, k: int = 10, prefer: Callable[[dict], float] | None = None) -> list[Hit]:
+        """The k best passages. `prefer(row)` is added to each passage's score (the asker's unit,
+        the current school year: bot/scope.py)."""
         keyword = dict(self.store.keyword_search(_match_expression(query), CANDIDATES))
         dense = self._dense(query)
         candidates = set(keyword) | set(sorted(dense, key=dense.get, reverse=True)[:CANDIDATES])
@@ -61,8 +64,8 @@ class Searcher:
         }
         rows = self.store.chunk_rows(sorted(candidates))
         vocabulary = self.vocabulary()
-        hits = [Hit(c, s, keyword.get(c, 0.0) / top_kw, dense.get(c, 0.0),
-                    vocabulary.coverage(query.words, c), rows[c]) for c, s in scored.items() if c in rows]
+        hits = [Hit(c, s + (prefer(rows[c]) if prefer else 0.0), keyword.get(c, 0.0) / top_kw, dense.get(c, 0.0),
+                    coverage(vocabulary, query, c), rows[c]) for c, s in scored.items() if c in rows]
         return _diversify(hits, k)
 
     def vocabulary(self) -> Vocabulary:
@@ -108,6 +111,11 @@ class Searcher:
         return scores
 
 
+def coverage(vocabulary: Vocabulary, query: Query, chunk_id: int) -> float:
+    """How much of the question a chunk holds, read as typed or with staff-room words in directive terms."""
+    return max((vocabulary.coverage(words, chunk_id) for words in (query.words, query.synonym_words) if words), default=0.0)
+
+
 def trace(query: Query, hits: list[Hit]) -> dict:
     """Each step from the typed question to the ranked passages, for `congvan ask --explain`."""
     restoration = query.restoration
@@ -122,7 +130,7 @@ def trace(query: Query, hits: list[Hit]) -> dict:
         "stripped": query.stripped,
         "form": query.form,
         "restored": restored,
-        "expansions": query.expansions,
+        "expansions": query.expansions + query.synonyms,
         "intent": query.intent,
         "embedded": query.readings,
         "keyword_query": _match_expression(query),

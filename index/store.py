@@ -25,10 +25,11 @@ import sqlite_utils
 from ingest.model import Chunk, Document
 
 from .fold import fold
+from .units import describe as describe_unit
 from .vectors import VectorIndex
 
 # Bump when parsing changes, so unchanged files are parsed again with the new code.
-PARSER_VERSION = 1
+PARSER_VERSION = 2  # 2: tasks and deadlines
 
 
 class Store:
@@ -48,6 +49,12 @@ class Store:
 
     def documents(self) -> list[dict]:
         return list(self.db.query(_DOCUMENT_SELECT + " order by d.id"))
+
+    def document_facts(self) -> list[dict]:
+        """Every document's metadata without its text: cheap enough to read for each question."""
+        return list(self.db.query(
+            "select id, file_name, title, kind, issuer, number, date, subject, school_year, unit, unit_kind,"
+            " district from documents order by id"))
 
     def document(self, ref: str | int) -> dict | None:
         """A document by id, or by file name."""
@@ -90,6 +97,7 @@ class Store:
             if not target.exists():
                 shutil.copyfile(original, target)
         m = doc.metadata
+        unit, unit_kind, district = describe_unit(m.issuer, m.issuer_lines, m.place)
         with self.db.conn:
             document_id = self.db["documents"].insert({
                 "file_name": doc.source.name, "sha256": doc.source.sha256, "size": doc.source.size,
@@ -100,22 +108,30 @@ class Store:
                 "subject": m.subject, "school_year": m.school_year,
                 "recipients": json.dumps(m.recipients, ensure_ascii=False),
                 "text": doc.text, "ingested_at": _now(),
+                "unit": unit, "unit_kind": unit_kind, "district": district,
             }).last_pk
             self.db["sections"].insert_all(
                 {"document_id": document_id, "ordinal": s.ordinal, "parent_ordinal": s.parent,
                  "level": s.level, "label": s.label, "heading": s.heading, "start": s.start,
                  "end": s.end, "month": s.month} for s in doc.sections)
             context = fold(" ".join(filter(None, [m.issuer, m.place, m.subject, m.title])))
+            chunk_ids: dict[int, int] = {}
             for chunk, (content_hash, vector) in zip(doc.chunks, embedded):
                 self.db["embeddings"].insert(
                     {"model": embedder_name, "content_hash": content_hash, "dim": int(vector.shape[0]),
                      "vector": np.asarray(vector, dtype=np.float32).tobytes()}, ignore=True)
-                self.db["chunks"].insert({
+                chunk_ids[chunk.ordinal] = self.db["chunks"].insert({
                     "document_id": document_id, "ordinal": chunk.ordinal, "section_ordinal": chunk.section,
                     "path": chunk.path, "month": chunk.month, "start": chunk.start, "end": chunk.end,
                     "text": chunk.text, "content_hash": content_hash,
                     "search_text": fold(chunk.text), "search_context": fold(chunk.path) + " " + context,
-                })
+                }).last_pk
+            self.db["tasks"].insert_all(
+                {"document_id": document_id, "chunk_id": chunk_ids.get(t.chunk), "ordinal": t.ordinal,
+                 "month": t.month, "text": t.text, "deadline_start": t.deadline_start or None,
+                 "deadline_end": t.deadline_end or None, "deadline_text": t.deadline_text,
+                 "deadline_kind": t.deadline_kind, "recurring": t.recurring,
+                 "year_conflict": int(t.year_conflict)} for t in doc.tasks)
             if replaces is not None:
                 self._delete_rows(replaces)
             self._bump_generation(embedder_name)
@@ -127,6 +143,7 @@ class Store:
             self._bump_generation(embedder_name)
 
     def _delete_rows(self, document_id: int) -> None:
+        self.db.execute("delete from tasks where document_id = ?", [document_id])
         self.db.execute("delete from chunks where document_id = ?", [document_id])
         self.db.execute("delete from sections where document_id = ?", [document_id])
         self.db.execute("delete from documents where id = ?", [document_id])
@@ -208,7 +225,7 @@ class Store:
         marks = ",".join("?" * len(ids))
         rows = self.db.query(
             "select c.id, c.document_id, c.ordinal, c.section_ordinal, c.path, c.month, c.start, c.end, c.text,"
-            " d.file_name, d.title, d.kind, d.issuer, d.number, d.date, d.date_text, d.school_year"
+            " d.file_name, d.title, d.kind, d.issuer, d.number, d.date, d.date_text, d.school_year, d.unit"
             f" from chunks c join documents d on d.id = c.document_id where c.id in ({marks})", ids)
         return {r["id"]: r for r in rows}
 
@@ -228,6 +245,33 @@ class Store:
     def chunk_ids(self) -> set[int]:
         return {r[0] for r in self.db.execute("select id from chunks")}
 
+    # -- tasks -----------------------------------------------------------------------------
+
+    def tasks(self, document_ids: Iterable[int] | None = None, dated_only: bool = False) -> list[dict]:
+        """Tasks with their document (issuer, unit, school year, title, number) and passage (section
+        path), in document order. `document_ids`: only these documents' tasks."""
+        where, params = [], []
+        if document_ids is not None:
+            ids = list(document_ids)
+            if not ids:
+                return []
+            where.append(f"t.document_id in ({','.join('?' * len(ids))})")
+            params.extend(ids)
+        if dated_only:
+            where.append("(t.deadline_end is not null or t.recurring != '')")
+        sql = _TASK_SELECT + (" where " + " and ".join(where) if where else "") + " order by t.document_id, t.ordinal"
+        rows = list(self.db.query(sql, params))
+        for row in rows:
+            row["year_conflict"] = bool(row["year_conflict"])
+        return rows
+
+
+_TASK_SELECT = (
+    "select t.id, t.document_id, t.chunk_id, t.ordinal, t.month, t.text, t.deadline_start, t.deadline_end,"
+    " t.deadline_text, t.deadline_kind, t.recurring, t.year_conflict, d.issuer, d.unit, d.unit_kind,"
+    " d.district, d.school_year, d.title, d.number, d.date, d.file_name, c.path as section,"
+    " c.ordinal as chunk_ordinal"
+    " from tasks t join documents d on d.id = t.document_id left join chunks c on c.id = t.chunk_id")
 
 _DOCUMENT_SELECT = (
     "select d.*, (select count(*) from chunks c where c.document_id = d.id) as chunk_count,"
@@ -264,6 +308,7 @@ def _now() -> str:
 
 def _create_schema(db: sqlite_utils.Database) -> None:
     if "documents" in db.table_names():
+        _add_tasks_and_units(db)
         return
     with db.conn:
         db["documents"].create({
@@ -292,3 +337,27 @@ def _create_schema(db: sqlite_utils.Database) -> None:
             "id": int, "at": str, "file_name": str, "sha256": str, "action": str,
             "document_id": int, "reason": str, "seconds": float}, pk="id")
         db["state"].insert({"generation": 0, "embedder": ""})
+    _add_tasks_and_units(db)
+
+
+def _add_tasks_and_units(db: sqlite_utils.Database) -> None:
+    """Tables and columns added after the first release; a home made before them gains them
+    here, and its documents' units are filled from the metadata already stored."""
+    with db.conn:
+        documents = db["documents"]
+        added = [c for c in ("unit", "unit_kind", "district") if c not in documents.columns_dict]
+        for column in added:
+            documents.add_column(column, str)
+        if added:
+            for row in list(db.query("select id, issuer, issuer_lines, place from documents")):
+                unit, kind, district = describe_unit(row["issuer"] or "", json.loads(row["issuer_lines"] or "[]"),
+                                                     row["place"] or "")
+                documents.update(row["id"], {"unit": unit, "unit_kind": kind, "district": district})
+        if "tasks" not in db.table_names():
+            db["tasks"].create({
+                "id": int, "document_id": int, "chunk_id": int, "ordinal": int, "month": str, "text": str,
+                "deadline_start": str, "deadline_end": str, "deadline_text": str, "deadline_kind": str,
+                "recurring": str, "year_conflict": int,
+            }, pk="id", foreign_keys=[("document_id", "documents", "id"), ("chunk_id", "chunks", "id")])
+            db["tasks"].create_index(["document_id"])
+            db["tasks"].create_index(["deadline_end"])

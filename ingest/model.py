@@ -49,6 +49,23 @@ class Chunk:
 
 
 @dataclass
+class Task:
+    """Something the directive asks to be done: an item under a month heading, or a sentence
+    that states a deadline. Dates are ISO; "--12-15" when the text gives no way to know the year."""
+
+    ordinal: int  # position among the document's tasks
+    chunk: int  # Chunk.ordinal of the passage holding it, for the citation
+    month: str  # "2023-12" (the heading's months, "2024-06,2024-07"; else the deadline's month; else "")
+    text: str  # the item itself, trimmed: not the whole chunk
+    deadline_start: str = ""
+    deadline_end: str = ""
+    deadline_text: str = ""  # the phrase as written: "hoàn thành trước ngày 15/12"
+    deadline_kind: str = ""  # before | on | range | from | week | month | recurring
+    recurring: str = ""  # "monthly:25", "weekly:FR"
+    year_conflict: bool = False  # the stated year disagrees with the heading or school year
+
+
+@dataclass
 class Source:
     """The original file, kept so the document can always be re-parsed."""
 
@@ -66,3 +83,4 @@ class Document:
     metadata: Metadata
     sections: list[Section]
     chunks: list[Chunk]
+    tasks: list[Task] = field(default_factory=list)

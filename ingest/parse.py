@@ -1,4 +1,4 @@
-"""File in, Document out: read → normalise → metadata → sections → chunks."""
+"""File in, Document out: read → normalise → metadata → sections → chunks → tasks."""
 from __future__ import annotations
 
 import hashlib
@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .chunk import make_chunks
 from .clean import normalize
+from .deadlines import extract_tasks
 from .errors import EmptyDocument
 from .metadata import read_metadata
 from .model import Document, Source
@@ -31,4 +32,6 @@ def parse_text(raw: str, source: Source) -> Document:
     chunks = make_chunks(text, sections)
     if not chunks:
         raise EmptyDocument("Không tìm thấy đoạn văn nào để trả lời câu hỏi")
-    return Document(source=source, text=text, metadata=metadata, sections=sections, chunks=chunks)
+    document = Document(source=source, text=text, metadata=metadata, sections=sections, chunks=chunks)
+    document.tasks = extract_tasks(document)
+    return document

@@ -71,3 +71,36 @@ def write_pdf(path: Path, **kwargs) -> Path:
         pdf.multi_cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(path))
     return path
+
+
+def write_directive(path: Path, body: list[str], issuer: tuple[str, ...] = ("UBND QUẬN CẦU GIẤY", "TRƯỜNG MẦM NON HOA MAI"),
+                    number: str = "45/KH-MNHM", place_date: str = "Cầu Giấy, ngày 20 tháng 9 năm 2023",
+                    title: tuple[str, ...] = ("KẾ HOẠCH", "Thực hiện nhiệm vụ năm học 2023-2024")) -> Path:
+    """A directive with the given body lines under a standard header, as .txt or .docx by suffix.
+    In a .docx, consecutive lines holding a tab become one Word table (cells split at the tabs),
+    as a month schedule is usually laid out."""
+    lines = [*issuer, f"Số: {number}", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+             place_date, *title, *body, "Nơi nhận:", "- Lưu: VT."]
+    if path.suffix == ".txt":
+        path.write_text("\n".join(lines), encoding="utf-8")
+        return path
+    document = docx.Document()
+    rows: list[list[str]] = []
+
+    def flush() -> None:
+        if rows:
+            table = document.add_table(rows=len(rows), cols=max(len(r) for r in rows))
+            for r, cells in enumerate(rows):
+                for c, cell in enumerate(cells):
+                    table.cell(r, c).text = cell
+            rows.clear()
+
+    for line in lines:
+        if "\t" in line:
+            rows.append(line.split("\t"))
+            continue
+        flush()
+        document.add_paragraph(line)
+    flush()
+    document.save(path)
+    return path

@@ -46,7 +46,7 @@ def test_answer_leads_with_each_units_deadline_and_cites_exact_text(loaded_home)
     assert not data["abstained"]
     first_line = data["answer"].split("\n")[0]
     assert "khác nhau" in first_line  # the two units set different deadlines
-    assert "15/12 — Phòng GD&ĐT Hồng Bàng" in data["answer"]
+    assert "15/12 (15/12/2023) — Phòng GD&ĐT Hồng Bàng" in data["answer"]  # the year from the school year
     assert "20/12/2023 — Trường MN Sao Sáng" in data["answer"]
     for c in data["citations"]:
         assert set(c) == {"doc_id", "file", "title", "issuer", "number", "date", "section", "quote",

@@ -1,0 +1,63 @@
+"""Answers to "tháng 12 có việc gì?": the month's tasks from the task table, grouped by issuer."""
+from __future__ import annotations
+
+from datetime import date
+
+import prompts
+
+from .answer import Answer, Citation, date_label
+from .query import Query
+from .scope import Scope
+from .tasks import group_month, month_label
+
+MAX_CITATIONS = 10  # one per passage the listed tasks come from
+
+
+def agenda_month(asked: str, current_year: str, today: date) -> tuple[str, bool]:
+    """("2023-12", whether the year was chosen for the asker) for what the question said: "12/2023",
+    "12" (in the current school year: August–December in its first year), "this" or "next"."""
+    if asked in ("this", "next"):
+        month, year = today.month, today.year
+        if asked == "next":
+            month, year = (1, year + 1) if month == 12 else (month + 1, year)
+        return f"{year:04d}-{month:02d}", False
+    if "/" in asked:
+        month, year = asked.split("/")
+        return f"{int(year):04d}-{int(month):02d}", False
+    first = int(current_year[:4]) if current_year[:4].isdigit() else today.year
+    month = int(asked)
+    return f"{first if month >= 8 else first + 1:04d}-{month:02d}", True
+
+
+def latest_year_with(month: str, tasks: list[dict]) -> str:
+    """The same month in the latest year that has tasks, when the chosen year has none."""
+    months = sorted({group_month(t) for t in tasks if group_month(t).endswith(month[4:])})
+    return months[-1] if months else month
+
+
+def compose_agenda(query: Query, month: str, tasks: list[dict], rows: dict[int, dict],
+                   scope: Scope | None, document_count: int) -> Answer:
+    """`tasks` of the month (bot.tasks.select rows, with deadline_label), `rows` their passages by
+    chunk id (index.store.Store.chunk_rows)."""
+    groups: dict[int, dict] = {}
+    for task in tasks:
+        group = groups.setdefault(task["document_id"], {
+            "issuer": task["issuer"] or task["title"], "title": task["title"], "school_year": task["school_year"],
+            "note": scope.note({"document_id": task["document_id"], "school_year": task["school_year"]}) if scope else "",
+            "in_unit": bool(scope and task["document_id"] in scope.unit_documents), "tasks": []})
+        group["tasks"].append({"text": task["text"], "deadline": task["deadline_label"]})
+    ordered = sorted(groups.values(), key=lambda g: not g["in_unit"])
+    citations = []
+    for chunk_id in dict.fromkeys(t["chunk_id"] for t in tasks):
+        row = rows.get(chunk_id)
+        if row is None or len(citations) >= MAX_CITATIONS:
+            continue
+        citations.append(Citation(
+            doc_id=row["document_id"], file=row["file_name"], title=row["title"], issuer=row["issuer"],
+            number=row["number"], date=row["date"], section=row["path"], quote=row["text"], start=row["start"],
+            end=row["end"], score=1.0, sentence=next(t["text"] for t in tasks if t["chunk_id"] == chunk_id),
+            school_year=row["school_year"], date_label=date_label(row)))
+    text = prompts.render("agenda", month=month_label(month), groups=ordered, count=len(tasks),
+                          unit=scope.unit["name"] if scope and scope.unit else "", documents=document_count)
+    return Answer(question=query.original, answer=text, abstained=not tasks, citations=citations,
+                  searched=query.text)
