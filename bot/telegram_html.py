@@ -1,0 +1,130 @@
+"""Telegram's HTML message format: templates with everything escaped, and splitting under its limit.
+
+Templates keep every tag on one line and separate blocks (an answer's lead, each source, each
+month of tasks) with a blank line, so a message can be cut at any line without breaking a tag,
+and is cut at blank lines first.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup, escape
+
+import prompts
+
+MESSAGE_LIMIT = 4096  # Telegram's limit on a message, counted in UTF-16 code units
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    # Autoescape: a directive's "GD&ĐT" or a user's "<3" must never turn into markup.
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(prompts.__file__).parent),
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                             undefined=jinja2.StrictUndefined)
+    env.filters["dmy"] = dmy
+    return env
+
+
+def dmy(iso: str) -> str:
+    """"2023-09-05" as Vietnamese readers write it: "05/09/2023"."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso or "")
+    return f"{match.group(3)}/{match.group(2)}/{match.group(1)}" if match else (iso or "")
+
+
+def render(template: str, /, **context) -> str:
+    return _environment().get_template(f"{template}.j2").render(**context).strip()
+
+
+def units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_message(html: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Messages of at most `limit` units: whole blocks where they fit, else whole lines, else words."""
+    messages: list[str] = []
+    current = ""
+    for block in _pieces(html.strip(), limit):
+        joined = f"{current}\n\n{block}" if current else block
+        if units(joined) <= limit:
+            current = joined
+        else:
+            messages.append(current)
+            current = block
+    if current:
+        messages.append(current)
+    return messages
+
+
+def _pieces(html: str, limit: int) -> list[str]:
+    pieces = []
+    for block in re.split(r"\n\s*\n", html):
+        block = block.strip("\n")
+        if not block:
+            continue
+        if units(block) <= limit:
+            pieces.append(block)
+            continue
+        lines, current = [], ""
+        for line in _lines(block, limit):
+            joined = f"{current}\n{line}" if current else line
+            if units(joined) <= limit:
+                current = joined
+            else:
+                lines.append(current)
+                current = line
+        pieces.extend(lines + [current])
+    return pieces
+
+
+def _lines(block: str, limit: int) -> list[str]:
+    out = []
+    for line in block.split("\n"):
+        while units(line) > limit:
+            # Lines this long are plain escaped text: cut at a space, never inside "&amp;".
+            cut = line.rfind(" ", 0, limit)
+            if cut <= 0:
+                cut = limit
+                entity = line.rfind("&", 0, cut)
+                if entity != -1 and ";" not in line[entity:cut]:
+                    cut = entity
+            out.append(line[:cut])
+            line = line[cut:].lstrip(" ")
+        out.append(line)
+    return out
+
+
+def answer_html(answer) -> str:
+    """An Answer as HTML: the lead in bold, then one block per source."""
+    text = answer.answer.strip()
+    match = re.search(r"^\s*Nguồn\s*:?\s*$", text, re.MULTILINE)
+    # Sources are rebuilt from the citations so each is its own block; if the wording ever drops
+    # the "Nguồn:" line, the text is shown as it is rather than listing the sources twice.
+    lead = text[:match.start()] if match else text
+    sources = answer.citations if match else []
+    lines = [line for line in lead.strip().split("\n") if line.strip()]
+    lead_lines = [{"searched": line.startswith("Tìm:"), "text": line, "bold": not answer.abstained}
+                  for line in lines]
+    return render("telegram_answer", lead=lead_lines, citations=sources)
+
+
+def section_html(section: dict, quote_start: int, quote_end: int, sentence: str = "") -> str:
+    """A source section in full, the cited lines in bold: those of the answering sentence when it
+    can be found in the section, else those of the whole cited passage."""
+    found = section["text"].find(sentence.strip()) if sentence.strip() else -1
+    if found != -1:
+        quote_start = section["start"] + found
+        quote_end = quote_start + len(sentence.strip())
+    lines, at = [], section["start"]
+    for raw in section["text"].split("\n"):
+        line_start, line_end = at, at + len(raw)
+        at = line_end + 1
+        if not raw.strip():
+            lines.append(Markup(""))
+            continue
+        # A line too long for one message is cut at spaces later: it must carry no tag then.
+        cited = line_start < quote_end and quote_start < line_end and units(raw) < MESSAGE_LIMIT // 2
+        lines.append(Markup("<b>{}</b>").format(raw) if cited else escape(raw))
+    return render("telegram_section", section=section, body=Markup("\n").join(lines))
