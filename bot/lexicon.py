@@ -47,6 +47,7 @@ QUESTION_PHRASES = [
     "khi nao", "bao gio", "bao nhieu", "bao lau", "ngay nao", "ngay may", "thang may", "thang nao",
     "luc nao", "o dau", "tai dau", "noi nao", "nhu the nao", "the nao", "la gi", "la ai",
     "co khong", "hay khong", "duoc khong", "phai khong", "vay", "han chot", "thoi han",
+    "vao ngay nao", "vao thang nao", "vao thang may", "vao luc nao", "vao khi nao", "vao tuan nao",
 ]
 QUESTION_WORDS = {"gi", "nao", "may", "ai", "sao", "khong", "chua", "hay", "la", "nhi", "a"}
 

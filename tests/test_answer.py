@@ -33,3 +33,15 @@ def test_chat_question_is_read_without_politeness_and_with_abbreviations_spelled
     assert query.intent == "when"
     assert {"bao", "cao", "hoc", "ky", "nop", "bc", "hk"} <= set(query.terms)
     assert "khi" not in query.terms and "nao" not in query.terms
+
+
+def test_a_word_ending_in_o_is_not_a_place():
+    sentence = "Tham gia Hội thảo sơ kết chuyên đề của Sở GDĐT."
+    assert extract_fact("where", sentence, {}) == sentence
+    assert extract_fact("where", "Sơ kết chuyên đề tại trường Mầm non Quang Trung", {}).startswith(
+        "Tại trường Mầm non Quang Trung")
+
+
+def test_vao_before_a_question_word_is_part_of_the_question():
+    query = understand("uống vitamin A vào ngày nào")
+    assert query.intent == "when" and "vao" not in query.terms
