@@ -43,7 +43,8 @@ def compose_agenda(query: Query, month: str, tasks: list[dict], rows: dict[int, 
     for task in tasks:
         group = groups.setdefault(task["document_id"], {
             "issuer": task["issuer"] or task["title"], "title": task["title"], "school_year": task["school_year"],
-            "note": scope.note({"document_id": task["document_id"], "school_year": task["school_year"]}) if scope else "",
+            "note": scope.note({"document_id": task["document_id"], "school_year": task["school_year"]})
+            if scope else "",
             "in_unit": bool(scope and task["document_id"] in scope.unit_documents), "tasks": []})
         group["tasks"].append({"text": task["text"], "deadline": task["deadline_label"]})
     ordered = sorted(groups.values(), key=lambda g: not g["in_unit"])

@@ -217,7 +217,8 @@ def best_sentence(text: str, query: Query, vocabulary: Vocabulary) -> str:
         sentence = _display(piece)
         if not any(c.isalnum() for c in sentence):
             continue
-        score = (max((vocabulary.text_coverage(words, sentence) for words in (query.words, query.synonym_words) if words), default=0.0)
+        readings = [words for words in (query.words, query.synonym_words) if words]
+        score = (max((vocabulary.text_coverage(words, sentence) for words in readings), default=0.0)
                  + STATES_ASKED_BONUS * _states_fact(query.intent, sentence)
                  - CONTRADICTION_PENALTY * _contradicts(query.text, sentence)
                  - 0.0005 * len(sentence))

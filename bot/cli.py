@@ -92,7 +92,8 @@ def remove(doc: str = typer.Argument(..., help="Document id or file name."), hom
 
 @app.command()
 def ask(question: str, home: Optional[Path] = HomeOption, as_json: bool = typer.Option(False, "--json"),
-        unit: Optional[str] = typer.Option(None, "--unit", help="Your school or office, e.g. \"MN Sao Sáng\": its directives come first."),
+        unit: Optional[str] = typer.Option(
+            None, "--unit", help="Your school or office, e.g. \"MN Sao Sáng\": its directives come first."),
         explain: bool = typer.Option(False, "--explain", help="Show how the question was read and searched.")):
     """Ask a question; the answer cites its sources."""
     cv = Congvan(home)

@@ -212,7 +212,8 @@ def _metrics(items: list[dict]) -> dict:
     return metrics
 
 
-def evaluate_file(ask: Ask, path: str | Path, with_items: bool = False, restore: Restore | None = None) -> dict:
+def evaluate_file(ask: Ask, path: str | Path, with_items: bool = False,
+                  restore: Restore | None = None) -> dict:
     report = run_eval(ask, load_questions(path), restore)
     return report if with_items else _without_items(report)
 

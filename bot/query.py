@@ -49,7 +49,8 @@ def understand(question: str, restorer: Restorer | None = None) -> Query:
     if restoration:
         readings = [r for r in restoration.readings()]
         # Coverage judges passages by the words as typed: a wrong restoration must not hide an answer.
-        as_typed = [t.lower() if changed else r for t, r, changed in zip(typed, restoration.words, restoration.restored)]
+        as_typed = [t.lower() if changed else r
+                    for t, r, changed in zip(typed, restoration.words, restoration.restored)]
     else:
         readings = [[t.lower() for t in typed]]
         as_typed = readings[0]

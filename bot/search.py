@@ -113,7 +113,8 @@ class Searcher:
 
 def coverage(vocabulary: Vocabulary, query: Query, chunk_id: int) -> float:
     """How much of the question a chunk holds, read as typed or with staff-room words in directive terms."""
-    return max((vocabulary.coverage(words, chunk_id) for words in (query.words, query.synonym_words) if words), default=0.0)
+    readings = [words for words in (query.words, query.synonym_words) if words]
+    return max((vocabulary.coverage(words, chunk_id) for words in readings), default=0.0)
 
 
 def trace(query: Query, hits: list[Hit]) -> dict:
