@@ -26,7 +26,7 @@ from . import tasks as task_lists
 from .agenda import agenda_month, compose_agenda, latest_year_with
 from .answer import Answer, compose
 from .query import understand
-from .scope import Scope, asked_school_year, build_scope
+from .scope import Scope, asked_school_year, build_scope, superseded
 from .search import Searcher, trace
 
 def default_home() -> Path:
@@ -57,6 +57,7 @@ class Congvan:
         else:
             self._embedder_spec, self._embedder = None, embedder
         self._searcher: Searcher | None = None
+        self._documents_cache: tuple | None = None  # (generation, document facts, units, superseded)
 
     @property
     def embedder(self) -> Embedder:
@@ -212,10 +213,14 @@ class Congvan:
         return compose_agenda(query, month, tasks, rows, scope, self.store.db["documents"].count)
 
     def _scope(self, unit: str | None, today: date | None, asked_year: str) -> Scope:
-        documents = self.store.document_facts()
-        units = unit_lists.list_units(documents)
+        generation = self.store.generation()
+        if self._documents_cache is None or self._documents_cache[0] != generation:
+            documents = self.store.document_facts()
+            self._documents_cache = (generation, documents, unit_lists.list_units(documents), superseded(documents))
+        _, documents, units, replaced = self._documents_cache
         found = unit_lists.resolve(unit, units) if unit else None
-        return build_scope(documents, found, unit_lists.scope(found, units) if found else [], today, asked_year)
+        return build_scope(documents, found, unit_lists.scope(found, units) if found else [], today, asked_year,
+                           replaced)
 
     def _tasks_of(self, hits) -> dict[int, list[dict]]:
         chunk_ids = {h.chunk_id for h in hits}
@@ -224,6 +229,13 @@ class Congvan:
             if task["chunk_id"] in chunk_ids:
                 out.setdefault(task["chunk_id"], []).append(task)
         return out
+
+    def warm_up(self) -> None:
+        """Load the embedding model and the corpus's word statistics ahead of the first question."""
+        if self._searcher is None:
+            self._searcher = Searcher(self.store, self.embedder)
+        self._searcher.restorer()
+        self.embedder.query("khởi động")
 
     def restore(self, text: str) -> str:
         """The text with diacritics restored from the indexed documents' usage ("can do" → "cân đo")."""

@@ -73,11 +73,12 @@ class Scope:
 
 
 def build_scope(documents: list[dict], unit: dict | None, unit_documents: list[int],
-                today: date | None = None, asked_year: str = "") -> Scope:
+                today: date | None = None, asked_year: str = "",
+                superseded_by: dict[int, dict] | None = None) -> Scope:
     """`asked_year`: the school year the question names, which then counts as current."""
     return Scope(unit=unit, unit_documents=set(unit_documents), asked_year=asked_year,
                  current_year=asked_year or current_school_year(documents, today),
-                 superseded_by=superseded(documents))
+                 superseded_by=superseded(documents) if superseded_by is None else superseded_by)
 
 
 def asked_school_year(question: str) -> str:

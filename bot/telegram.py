@@ -164,6 +164,9 @@ async def _post_init(application: Application) -> None:
         BotCommand("donvi", "Chọn đơn vị"),
         BotCommand("hoi", "Hỏi (trong nhóm)"),
     ])
+    # Load the model and count the corpus's words now, not on the first teacher's question
+    # (tens of seconds over hundreds of directives, bench/growth.py).
+    asyncio.get_running_loop().run_in_executor(None, application.bot_data["services"].congvan.warm_up)
 
 
 # -- everyone ---------------------------------------------------------------------------------

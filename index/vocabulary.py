@@ -1,13 +1,18 @@
 """The words and word pairs of every chunk, with and without diacritics, and how rare each is.
 
 Keyword search runs on folded text, where "về", "vé" and "ve" are one word; deciding whether a
-passage really answers needs the accents back when the question has them. Built from the store
-once per index generation.
+passage really answers needs the accents back when the question has them. Kept up to date by
+the searcher as chunks come and go.
+
+Each distinct word or pair is stored once and numbered; a chunk holds a sorted array of those
+numbers, so a corpus of tens of thousands of chunks costs tens of megabytes, not gigabytes.
 """
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections.abc import Callable
+
+import numpy as np
 
 from .fold import fold, has_diacritics, word_tokens
 
@@ -18,8 +23,9 @@ from .fold import fold, has_diacritics, word_tokens
 class Vocabulary:
     def __init__(self, chunks: list[tuple[int, str]], abbreviations: dict[str, str]):
         self._abbr = {k.lower(): word_tokens(v) for k, v in abbreviations.items()}
-        self.keys: dict[int, set[str]] = {}
-        self.df: Counter[str] = Counter()
+        self._ids: dict[str, int] = {}
+        self._df: list[int] = []  # chunks holding each key, by key number
+        self.keys: dict[int, np.ndarray] = {}  # chunk id → sorted key numbers
         for chunk_id, text in chunks:
             self.add(chunk_id, text)
 
@@ -28,12 +34,18 @@ class Vocabulary:
         return max(len(self.keys), 1)
 
     def add(self, chunk_id: int, text: str) -> None:
-        keys = self._keys_of(text)
-        self.keys[chunk_id] = keys
-        self.df.update(keys)
+        ids = []
+        for key in self._keys_of(text):
+            number = self._ids.setdefault(key, len(self._ids))
+            if number == len(self._df):
+                self._df.append(0)
+            self._df[number] += 1
+            ids.append(number)
+        self.keys[chunk_id] = np.array(sorted(ids), dtype=np.int32)
 
     def remove(self, chunk_id: int) -> None:
-        self.df.subtract(self.keys.pop(chunk_id, set()))
+        for number in self.keys.pop(chunk_id, ()):
+            self._df[number] -= 1
 
     def _keys_of(self, text: str) -> set[str]:
         words = []
@@ -46,7 +58,8 @@ class Vocabulary:
         return keys
 
     def idf(self, key: str) -> float:
-        return math.log(1 + self.size / (1 + self.df.get(key, 0)))
+        number = self._ids.get(key)
+        return math.log(1 + self.size / (1 + (self._df[number] if number is not None else 0)))
 
     def coverage(self, words: list[str], chunk_id: int) -> float:
         """Share of the question's information (IDF-weighted words and adjacent pairs) in a chunk.
@@ -54,20 +67,30 @@ class Vocabulary:
         `words` are the question's content words with "" at gaps; a word typed with diacritics
         must match with them, one typed without matches any accented form.
         """
-        return self._coverage(words, self.keys.get(chunk_id, set()))
+        held = self.keys.get(chunk_id)
+        if held is None:
+            return 0.0
+
+        def holds(key: str) -> bool:
+            number = self._ids.get(key)
+            if number is None:
+                return False
+            i = int(np.searchsorted(held, number))
+            return i < len(held) and held[i] == number
+        return self._coverage(words, holds)
 
     def text_coverage(self, words: list[str], text: str) -> float:
         """The same measure for any piece of text, e.g. one sentence of a chunk."""
-        return self._coverage(words, self._keys_of(text))
+        return self._coverage(words, self._keys_of(text).__contains__)
 
-    def _coverage(self, words: list[str], keys: set[str]) -> float:
+    def _coverage(self, words: list[str], holds: Callable[[str], bool]) -> float:
         singles = [_key(w) for w in words if w]
         pairs = [_pair_key(a, b) for a, b in zip(words, words[1:]) if a and b]
-        return 0.5 * self._share(singles, keys) + 0.5 * self._share(pairs or singles, keys)
+        return 0.5 * self._share(singles, holds) + 0.5 * self._share(pairs or singles, holds)
 
-    def _share(self, items: list[str], keys: set[str]) -> float:
+    def _share(self, items: list[str], holds: Callable[[str], bool]) -> float:
         total = sum(self.idf(i) for i in items)
-        return sum(self.idf(i) for i in items if i in keys) / total if total else 0.0
+        return sum(self.idf(i) for i in items if holds(i)) / total if total else 0.0
 
 
 def _key(word: str) -> str:
