@@ -60,13 +60,15 @@ class Restorer:
         self.add(text, -1)
 
     def _count(self, words: list[str], weight: int = 1) -> None:
-        folded = [fold(w) for w in words]
+        if not words:
+            return
+        folded = fold(" ".join(words)).split(" ")
         for n in range(1, MAX_SYLLABLES + 1):
             for i in range(len(words) - n + 1):
                 key, form = " ".join(folded[i:i + n]), " ".join(words[i:i + n])
                 forms = self.forms[key]
                 forms[form] += weight
-                if forms[form] <= 0:
+                if weight < 0 and forms[form] <= 0:
                     del forms[form]
                     if not forms:
                         del self.forms[key]

@@ -51,10 +51,10 @@ class Vocabulary:
         words = []
         for w in word_tokens(text):
             words.extend(self._abbr.get(w, [w]))
-        keys = set(words) | {"~" + fold(w) for w in words}
-        for a, b in zip(words, words[1:]):
-            keys.add(f"{a} {b}")
-            keys.add(f"~{fold(a)} {fold(b)}")
+        folded = fold(" ".join(words)).split(" ") if words else []
+        keys = set(words) | {"~" + w for w in folded}
+        keys.update(f"{a} {b}" for a, b in zip(words, words[1:]))
+        keys.update(f"~{a} {b}" for a, b in zip(folded, folded[1:]))
         return keys
 
     def idf(self, key: str) -> float:
