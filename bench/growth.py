@@ -1,0 +1,311 @@
+"""How congvan's costs grow with the corpus: 1x, 10x and 100x the sample directives.
+
+    .venv/bin/python bench/growth.py [--sizes 1,10,100] [--embed-up-to 10] [--passes 3] [--out bench/results]
+    .venv/bin/python bench/growth.py --quick        # 1x, 2x (embedded) and 3x (cached): a few minutes
+
+Each size is the samples plus varied copies (bench/corpus.py: other issuers, numbers, dates and
+years), ingested by congvan from an empty home in its own process, then served in another:
+ingest time, index size (congvan.db + vectors.faiss), ask latency with the model loaded, the
+first question after loading (which builds the word statistics), peak RSS, and quality on the
+original questions with the copies present as distractors.
+
+Sizes up to --embed-up-to are embedded for real from an empty embedding cache. Larger sizes would
+take hours to embed on 2 cores (~10 passages/s), so their cache is pre-filled before the timed
+ingest: every vector the largest embedded size computed, and for each passage it does not hold,
+the vector of the most similar passage (word overlap) of the sample the copy was made from. The
+timed ingest then parses, stores and indexes everything but embeds nothing new; the report says
+how many vectors were borrowed and estimates their embedding time from the measured rate.
+Ask latency, index size and RSS are measured for real at every size.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `bench.common` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import corpus as corpus_copies
+from bench.common import (QUESTIONS, RESULTS, VARIANTS, cell, command_line, congvan_ingest, congvan_serve,
+                          environment, index_bytes, run_worker, worker_main, write_json)
+
+SCRIPT = str(Path(__file__).resolve())
+
+
+# -- pre-filling the embedding cache for sizes too large to embed here --------------------------
+
+def prefill(corpus: str, home: str, source_home: str) -> dict:
+    """Fill `home`'s embedding cache for every passage of `corpus`, embedding nothing."""
+    import numpy as np
+
+    from index.fold import folded_words
+    from index.store import Store, passage_hash, passage_text
+    from ingest.parse import parse_file
+
+    corpus_dir = Path(corpus)
+    source = Store(Path(source_home))
+    name = source.embedder_name()
+    store = Store(Path(home))
+    with store.db.conn:
+        store.db.execute("attach database ? as source", [str(Path(source_home) / "congvan.db")])
+        copied = store.db.execute("insert or ignore into embeddings select * from source.embeddings").rowcount
+    store.db.execute("detach database source")
+    manifest = json.loads((corpus_dir / corpus_copies.MANIFEST).read_text(encoding="utf-8"))
+
+    def passages(file: str) -> list[tuple[str, str]]:
+        texts = [passage_text(c) for c in parse_file(corpus_dir / file).chunks]
+        return [(passage_hash(name, t), t) for t in texts]
+
+    originals: dict[str, list[tuple[set[str], np.ndarray]]] = {}
+    for file, info in manifest.items():
+        if info["copy"] == 0:
+            found = passages(file)
+            cached = store.cached_vectors(name, [h for h, _ in found])
+            originals[file] = [(set(folded_words(t)), cached[h]) for h, t in found]
+    borrowed = 0
+    started = time.perf_counter()
+    for file, info in manifest.items():
+        if info["copy"] == 0:
+            continue
+        found = passages(file)
+        cached = store.cached_vectors(name, [h for h, _ in found])
+        rows = []
+        for h, text in found:
+            if h in cached or any(r["content_hash"] == h for r in rows):
+                continue
+            words = set(folded_words(text))
+            _, vector = max(originals[info["original"]],
+                            key=lambda o: len(words & o[0]) / (len(words | o[0]) or 1))
+            rows.append({"model": name, "content_hash": h, "dim": int(vector.shape[0]),
+                         "vector": np.asarray(vector, dtype=np.float32).tobytes()})
+        with store.db.conn:
+            store.db["embeddings"].insert_all(rows, ignore=True)
+        borrowed += len(rows)
+    return {"copied_from_embedded_size": copied, "borrowed": borrowed,
+            "prefill_s": round(time.perf_counter() - started, 2)}
+
+
+WORKERS = {"congvan_ingest": congvan_ingest, "congvan_serve": congvan_serve, "prefill": prefill}
+
+
+# -- the run -----------------------------------------------------------------------------------
+
+def run(sizes: list[int], embed_up_to: int, questions: str, passes: int, log=print) -> list[dict]:
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="congvan-growth-") as temp:
+        temp = Path(temp)
+        embedded_home: Path | None = None
+        for size in sizes:
+            corpus_dir, home = temp / f"corpus-{size}x", temp / f"home-{size}x"
+            manifest = corpus_copies.build(corpus_dir, size)
+            origins = temp / f"origins-{size}x.json"
+            origins.write_text(json.dumps({f: m["original"] for f, m in manifest.items()}), encoding="utf-8")
+            row: dict = {"size": size, "documents": len(manifest), "embedded": size <= embed_up_to}
+            if not row["embedded"]:
+                if embedded_home is None:
+                    raise SystemExit("a cached size needs an embedded size before it (see --embed-up-to)")
+                log(f"  {size}x: pre-filling the embedding cache from {embedded_home.name} ...")
+                row["prefill"], _ = run_worker(SCRIPT, "prefill", str(corpus_dir), str(home), str(embedded_home))
+            log(f"  {size}x: ingest {len(manifest)} files ...")
+            ingest, wall = run_worker(SCRIPT, "congvan_ingest", str(corpus_dir), str(home))
+            row["ingest"] = {**ingest, "wall_s": wall}
+            row["index"] = index_bytes(home)
+            log(f"  {size}x: questions ...")
+            serve, _ = run_worker(SCRIPT, "congvan_serve", str(home), questions, str(passes), str(origins))
+            row.update({k: serve[k] for k in ("quality", "quality_any_copy", "latency_ms", "ask_stages_ms", "cold",
+                                              "loadavg_1m")})
+            row["any_copy_misses"] = [
+                {**miss, "cited": [{"file": f, **{k: manifest[f][k] for k in ("original", "copy", "year_shift")}}
+                                   for f in miss["cited"] if f in manifest]}
+                for miss in serve["any_copy_misses"]]
+            row["serve_peak_rss_mb"] = serve["peak_rss_mb"]
+            rows.append(row)
+            shutil.rmtree(corpus_dir)
+            if row["embedded"]:
+                if embedded_home:
+                    shutil.rmtree(embedded_home)
+                embedded_home = home
+            else:
+                shutil.rmtree(home)
+    _estimate_embedding(rows)
+    return rows
+
+
+def _estimate_embedding(rows: list[dict]) -> None:
+    """For cached sizes: what embedding the borrowed vectors would have cost at the measured rate."""
+    measured = [r for r in rows if r["embedded"] and r["ingest"]["stages_s"].get("embedding")]
+    if not measured:
+        return
+    last = measured[-1]
+    rate = last["ingest"]["embedded_passages"] / last["ingest"]["stages_s"]["embedding"]
+    for row in rows:
+        row["embedding_rate_per_s"] = round(rate, 2)
+        if not row["embedded"]:
+            row["estimated_embedding_s"] = round(row["prefill"]["borrowed"] / rate + last["ingest"]["stages_s"]["embedding"], 1)
+
+
+# -- reporting -----------------------------------------------------------------------------------
+
+def markdown(rows: list[dict], meta: dict) -> str:
+    lines = [f"Command: `{meta['command']}`", "",
+             f"commit {meta['env']['commit']} · {meta['env']['cpus']} CPUs · load avg "
+             f"{meta['env']['loadavg_1m_before']} before, {meta['loadavg_1m_after']} after · questions `{meta['questions']}` · "
+             f"{meta['passes']} passes for latency · run took {meta['wall_s']:.0f} s", "",
+             "| corpus | files | chunks | passages embedded | ingest | of which embedding | index size "
+             "| ask p50 | ask p95 | first ask | serving peak RSS |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        ing = r["ingest"]
+        embedding = ing["stages_s"].get("embedding", 0.0)
+        if r["embedded"]:
+            passages, ingest = str(ing["embedded_passages"]), f"{ing['wall_s']:.1f} s"
+        else:
+            p = r["prefill"]
+            passages = (f"{ing['embedded_passages']} (cached: {p['copied_from_embedded_size']} real, "
+                        f"{p['borrowed']} borrowed)")
+            ingest = (f"{ing['wall_s']:.1f} s + ~{r['estimated_embedding_s']:.0f} s to embed "
+                      f"(est. at {r['embedding_rate_per_s']:.1f}/s)")
+        lines.append(
+            f"| {r['size']}× | {r['documents']} | {ing['chunks']} | {passages} | {ingest} | {embedding:.1f} s | "
+            f"{r['index']['total'] / 1e6:.1f} MB | {r['latency_ms']['p50']:.0f} ms | {r['latency_ms']['p95']:.0f} ms | "
+            f"{r['cold']['first_ask_s']:.1f} s | {r['serve_peak_rss_mb']:.0f} MB |")
+    lines += ["", "Quality on the original questions with the copies present (strict: the cited file must be "
+              "the gold sample; any copy: the same passage in a copy of that sample also counts):", "",
+              "| corpus | variant | hit@1 | hit@5 | MRR@10 | answered | abstains on `none` "
+              "| any copy: hit@1 | hit@5 | answered |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        for variant in ("overall", *VARIANTS):
+            q, a = r["quality"].get(variant), r["quality_any_copy"].get(variant)
+            if q:
+                lines.append(f"| {r['size']}× | {variant} | {cell(q['hit@1'])} | {cell(q['hit@5'])} | "
+                             f"{cell(q['mrr@10'])} | {cell(q['answered'])} | {cell(q['abstained_on_none'])} | "
+                             f"{cell(a['hit@1'])} | {cell(a['hit@5'])} | {cell(a['answered'])} |")
+    lines += ["", "Where the time and space go:", ""]
+    for r in rows:
+        stages = sorted(r["ask_stages_ms"].items(), key=lambda kv: -kv[1])
+        cold = sorted(r["cold"]["first_ask_stages_s"].items(), key=lambda kv: -kv[1])
+        tables = r["index"]["tables"]
+        lines.append(
+            f"- {r['size']}×: ask (mean ms) " + ", ".join(f"{k} {v:.1f}" for k, v in stages[:5])
+            + f" (load avg {r['loadavg_1m'][0]:.1f} → {r['loadavg_1m'][1]:.1f} while asking)"
+            + "; first ask (s) " + ", ".join(f"{k} {v:.2f}" for k, v in cold[:4])
+            + f"; RSS {r['cold']['rss_before_first_ask_mb']:.0f} MB with the model loaded, "
+            f"{r['cold']['rss_after_first_ask_mb']:.0f} MB after the first ask"
+            + "; ingest (s) " + ", ".join(f"{k} {v:.1f}" for k, v in r["ingest"]["stages_s"].items())
+            + "; index " + ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in tables.items())
+            + (f", vectors.faiss {r['index']['files'].get('vectors.faiss', 0) / 1e6:.1f} MB"))
+    return "\n".join(lines)
+
+
+def chart(rows: list[dict], path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    docs = [r["documents"] for r in rows]
+    labels = [f"{r['size']}×\n{r['documents']} files" for r in rows]
+    fig, axes = plt.subplots(1, 5, figsize=(22, 4.5))
+
+    ax = axes[0]
+    ax.plot(docs, [r["latency_ms"]["p50"] for r in rows], "o-", label="ask p50")
+    ax.plot(docs, [r["latency_ms"]["p95"] for r in rows], "s-", label="ask p95")
+    ax.plot(docs, [r["cold"]["first_ask_s"] * 1000 for r in rows], "^--", label="first ask (builds statistics)")
+    ax.set_ylabel("ms")
+    ax.set_yscale("log")
+    ax.set_title("ask latency")
+
+    ax = axes[1]
+    embedded = [(r["documents"], r["ingest"]["wall_s"]) for r in rows if r["embedded"]]
+    cached = [(r["documents"], r["ingest"]["wall_s"]) for r in rows if not r["embedded"]]
+    ax.plot(*zip(*embedded), "o-", label="measured, embedding from an empty cache")
+    if cached:
+        ax.plot(*zip(*cached), "o", mfc="none", label="measured, embeddings pre-filled")
+    estimated = [(r["documents"], r["ingest"]["wall_s"] + r.get("estimated_embedding_s", 0)) for r in rows
+                 if not r["embedded"]]
+    if estimated:
+        last_real = [(r["documents"], r["ingest"]["wall_s"]) for r in rows if r["embedded"]][-1:]
+        xs, ys = zip(*(last_real + estimated))
+        ax.plot(xs, ys, "x:", label="with borrowed vectors embedded (est.)")
+    ax.set_ylabel("seconds")
+    ax.set_title("ingest from an empty home")
+
+    ax = axes[2]
+    ax.plot(docs, [r["index"]["total"] / 1e6 for r in rows], "o-", label="index size (db + faiss)")
+    ax.plot(docs, [r["serve_peak_rss_mb"] for r in rows], "s-", label="serving peak RSS")
+    ax.plot(docs, [r["ingest"]["peak_rss_mb"] for r in rows], "^--", label="ingest peak RSS")
+    ax.set_ylabel("MB")
+    ax.set_yscale("log")
+    ax.set_title("space")
+
+    ax = axes[3]
+    ax.plot(docs, [r["quality"]["overall"]["hit@1"] for r in rows], "o-", label="hit@1 (gold file)")
+    ax.plot(docs, [r["quality"]["overall"]["answered"] for r in rows], "s-", label="answered (gold file)")
+    ax.plot(docs, [r["quality_any_copy"]["overall"]["hit@1"] for r in rows], "o--", label="hit@1 (any copy)")
+    ax.plot(docs, [r["quality_any_copy"]["overall"]["answered"] for r in rows], "s--", label="answered (any copy)")
+    ax.set_ylim(0, 1.05)
+    ax.set_title("quality on the original questions")
+    ax = axes[4]
+    totals: dict[str, float] = {}
+    for r in rows:
+        for stage, ms in r["ask_stages_ms"].items():
+            totals[stage] = max(totals.get(stage, 0.0), ms)
+    shown = sorted(totals, key=totals.get, reverse=True)[:5]
+    bottom = [0.0] * len(rows)
+    for stage in shown + ["other"]:
+        values = [sum(ms for s, ms in r["ask_stages_ms"].items() if s not in shown) if stage == "other"
+                  else r["ask_stages_ms"].get(stage, 0.0) for r in rows]
+        ax.bar(range(len(rows)), values, 0.6, bottom=bottom, label=stage)
+        bottom = [b + v for b, v in zip(bottom, values)]
+    ax.set_xticks(range(len(rows)), labels, fontsize=8)
+    ax.set_ylabel("mean ms per ask")
+    ax.set_title("where an ask's time goes")
+    ax.legend(fontsize=7)
+    for ax in axes[:4]:
+        ax.set_xscale("log")
+        ax.set_xticks(docs, labels, fontsize=8)
+        ax.minorticks_off()
+        ax.legend(fontsize=7)
+    fig.suptitle("congvan as the corpus grows (samples + varied copies)")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main() -> None:
+    if worker_main(WORKERS):
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1,10,100", help="corpus sizes in multiples of the samples")
+    parser.add_argument("--embed-up-to", type=int, default=10, help="larger sizes use a pre-filled embedding cache")
+    parser.add_argument("--quick", action="store_true", help="sizes 1,2,3 (3 cached), one latency pass")
+    parser.add_argument("--questions", default=str(QUESTIONS), help="JSONL question file (shared/eval format)")
+    parser.add_argument("--passes", type=int, default=3, help="times every question is asked for latency")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where growth.json/.md/.png go")
+    args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.embed_up_to, args.passes = "1,2,3", 2, 1
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    name = "growth-quick" if args.quick else "growth"
+    started = time.perf_counter()
+    meta = {"command": command_line("growth.py"), "env": environment(),
+            "questions": str(Path(args.questions).resolve()), "passes": args.passes, "sizes": sizes,
+            "embed_up_to": args.embed_up_to}
+    rows = run(sizes, args.embed_up_to, meta["questions"], args.passes, log=lambda m: print(m, file=sys.stderr))
+    meta["wall_s"] = time.perf_counter() - started
+    meta["loadavg_1m_after"] = round(os.getloadavg()[0], 2)
+    write_json(args.out / f"{name}.json", {**meta, "sizes_measured": rows})
+    chart(rows, args.out / f"{name}.png")
+    text = markdown(rows, meta) + f"\n\nChart: `bench/results/{name}.png`" * (args.out == RESULTS)
+    (args.out / f"{name}.md").write_text(text + "\n", encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
