@@ -110,6 +110,9 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
     evidence = [best] + [h for h in evidence if h is not best]
     citations = [_citation(h, query, vocabulary, scope) for h in evidence[:MAX_CITATIONS]]
     per_document = _per_document(query, evidence, citations, scope, tasks or {})
+    # Sources in the order the answer names them, then the rest by relevance.
+    named = [item["citation"] for item in per_document]
+    citations = [citations[i] for i in named] + [c for i, c in enumerate(citations) if i not in named]
     text = prompts.render("answer", searched=searched, per_document=per_document, citations=citations)
     return Answer(question=query.original, answer=text, abstained=False, citations=citations,
                   searched=query.text)
@@ -131,7 +134,7 @@ def _per_document(query: Query, evidence: list[Hit], citations: list[Citation], 
     """The fact from the best passage, and from each other document that answers nearly as well."""
     top = evidence[0].coverage
     seen, out = set(), []
-    for hit, citation in zip(evidence, citations):
+    for i, (hit, citation) in enumerate(zip(evidence, citations)):
         doc = hit.row["document_id"]
         if doc in seen or hit.coverage < top - RIVAL_COVERAGE_GAP:
             continue
@@ -141,7 +144,8 @@ def _per_document(query: Query, evidence: list[Hit], citations: list[Citation], 
         if query.intent == "when":
             fact = _with_full_date(fact, citation.sentence, tasks.get(hit.chunk_id, []))
         seen.add(doc)
-        out.append({"fact": fact, "who": _who(hit.row, scope), "rank": scope.rank(hit.row) if scope else ()})
+        out.append({"fact": fact, "who": _who(hit.row, scope), "citation": i,
+                    "rank": scope.rank(hit.row) if scope else ()})
     out.sort(key=lambda item: item["rank"], reverse=True)  # the asker's unit, then current sources
     if len({item["fact"] for item in out}) == 1:
         out = out[:1]  # documents that agree need no "they differ" list

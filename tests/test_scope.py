@@ -17,10 +17,12 @@ def test_the_askers_unit_leads_and_the_others_still_show(loaded_home):
     cv = Congvan(loaded_home)
     question = "báo cáo kết quả thực hiện nhiệm vụ học kỳ I gửi trước ngày nào"
     for unit, first in [("MN Sao Sáng", "Trường MN Sao Sáng"), ("Hồng Bàng", "Phòng GD&ĐT Hồng Bàng")]:
-        answer = cv.ask(question, unit=unit).answer
-        bullets = _lines_of(answer)
-        assert first in bullets[0], (unit, answer)
+        answer = cv.ask(question, unit=unit)
+        bullets = _lines_of(answer.answer)
+        assert first in bullets[0], (unit, answer.answer)
         assert len(bullets) >= 2  # the other document says something different and is still shown
+        # Sources come in the order the answer names them.
+        assert [c.issuer for c in answer.citations[:2]] == [b.split(" — ")[1].split(" (")[0] for b in bullets[:2]]
 
 
 def test_older_school_years_are_labelled_and_listed_after_current_ones(loaded_home):
