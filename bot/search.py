@@ -6,9 +6,14 @@ small multilingual model blurs between near-identical administrative sentences.
 """
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -24,6 +29,10 @@ DENSE_WEIGHT = 0.4
 CANDIDATES = 60
 SAME_SECTION_PENALTY = 0.15  # so five pieces of one paragraph do not crowd out other sources
 SAME_DOCUMENT_PENALTY = 0.03
+SAVE_COUNTS_AFTER = 1.0  # seconds of counting worth keeping for the next process
+# What the saved counts were made with: a changed lexicon must not be read from an old file
+# (bump the leading number when Vocabulary or Restorer change how they count).
+COUNTS_VERSION = hashlib.sha256(repr((1, GENERAL_WORDS, sorted(ABBREVIATIONS.items()))).encode()).hexdigest()
 
 
 @dataclass
@@ -43,7 +52,7 @@ class Searcher:
         self._generation = -1
         self._vocabulary = Vocabulary([], ABBREVIATIONS)
         self._restorer = Restorer([], GENERAL_WORDS)
-        self._texts: dict[int, str] = {}  # what was counted, so a removed chunk can be taken out
+        self._counted: dict[int, tuple[str, str]] = {}  # chunk id → (content hash, text) counted
         self._lock = threading.Lock()
 
     def search(self, query: Query, k: int = 10, prefer: Callable[[dict], float] | None = None) -> list[Hit]:
@@ -79,21 +88,52 @@ class Searcher:
     def _catch_up(self) -> None:
         """Bring the word statistics of the indexed text up to date with the documents.
 
-        Only the chunks added or removed since the last look are counted, so a bot answering
-        over hundreds of directives does not recount them all after each upload."""
+        Only the chunks added or removed since the last count are counted, so a bot answering
+        over hundreds of directives does not recount them all after each upload. The counts are
+        also kept in a file beside the index, so a new process (each `congvan ask`) starts from
+        them instead of counting the whole corpus again."""
         generation = self.store.generation()
         if generation == self._generation:
             return
         with self._lock:
-            current = self.store.chunk_ids()
-            for chunk_id in set(self._texts) - current:
+            started = time.perf_counter()
+            if self._generation == -1:
+                self._load_counts()
+            current = self.store.chunk_hashes()
+            gone = [c for c, (h, _) in self._counted.items() if current.get(c) != h]
+            for chunk_id in gone:
                 self._vocabulary.remove(chunk_id)
-                self._restorer.remove(self._texts.pop(chunk_id))
-            for chunk_id, text in self.store.chunk_texts(current - set(self._texts)):
+                self._restorer.remove(self._counted.pop(chunk_id)[1])
+            for chunk_id, text in self.store.chunk_texts([c for c in current if c not in self._counted]):
                 self._vocabulary.add(chunk_id, text)
                 self._restorer.add(text)
-                self._texts[chunk_id] = text
+                self._counted[chunk_id] = (current[chunk_id], text)
             self._generation = generation
+            if time.perf_counter() - started > SAVE_COUNTS_AFTER:
+                self._save_counts()
+
+    def _counts_path(self) -> Path:
+        return self.store.home / "word_counts.pickle"
+
+    def _load_counts(self) -> None:
+        # A derived cache in the index's own folder (as vectors.faiss is): trusted like the database.
+        try:
+            with open(self._counts_path(), "rb") as f:
+                version, self._counted, self._vocabulary, self._restorer = pickle.load(f)
+            if version != COUNTS_VERSION:
+                raise ValueError(version)
+        except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
+            self._counted = {}
+            self._vocabulary = Vocabulary([], ABBREVIATIONS)
+            self._restorer = Restorer([], GENERAL_WORDS)
+
+    def _save_counts(self) -> None:
+        path = self._counts_path()
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        with open(tmp, "wb") as f:
+            pickle.dump((COUNTS_VERSION, self._counted, self._vocabulary, self._restorer), f,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
 
     def _dense(self, query: Query) -> dict[int, float]:
         vectors = self.store.vectors()

@@ -242,8 +242,9 @@ class Store:
                 f"{select} where c.id in ({','.join('?' * len(batch))})", batch)]
         return out
 
-    def chunk_ids(self) -> set[int]:
-        return {r[0] for r in self.db.execute("select id from chunks")}
+    def chunk_hashes(self) -> dict[int, str]:
+        """Every chunk's id and content hash: ids can be reused after a deletion, hashes tell."""
+        return dict(self.db.execute("select id, content_hash from chunks").fetchall())
 
     # -- tasks -----------------------------------------------------------------------------
 

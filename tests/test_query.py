@@ -118,3 +118,25 @@ def test_ask_explain_shows_each_step(loaded_home):
         assert label in out, label
     as_json = CliRunner().invoke(app, ["ask", "--json", "--home", str(loaded_home), "ksk cho tre thang may"])
     assert "trace" not in json.loads(as_json.output)
+
+
+def test_word_counts_carry_over_to_the_next_process_and_follow_changes_made_elsewhere(tmp_path, monkeypatch):
+    import bot.search
+    monkeypatch.setattr(bot.search, "SAVE_COUNTS_AFTER", 0.0)  # keep even a small corpus's counts
+    home = tmp_path / "home"
+    plan = write_txt(tmp_path / "ke-hoach.txt")
+    base = plan.read_text(encoding="utf-8")
+    colour = tmp_path / "to-mau.txt"
+    colour.write_text(base.replace("45/KH-MNHM", "46/KH-MNHM")
+                      + "\n4. Tô màu tranh, tô màu tranh, tô màu tranh cho trẻ lớp lá.\n", encoding="utf-8")
+    fence = tmp_path / "to-rao.txt"
+    fence.write_text(base.replace("45/KH-MNHM", "47/KH-MNHM")
+                     + "\n4. Tổ mẫu giáo tranh thủ, tổ mẫu giáo tranh thủ, tổ mẫu giáo tranh thủ.\n", encoding="utf-8")
+    Congvan(home).ingest([plan, colour])
+    assert Congvan(home).restore("to mau tranh") == "tô màu tranh"
+    assert (home / "word_counts.pickle").exists()
+    # Another process replaces the colouring plan; chunk ids of the removed rows may be reused.
+    other = Congvan(home)
+    other.remove("to-mau.txt")
+    other.ingest([fence])
+    assert Congvan(home).restore("to mau tranh") == "tổ mẫu tranh"
