@@ -28,8 +28,8 @@ if __package__ in (None, ""):  # run as a script: make `bench.common` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (QUESTIONS, RESULTS, SAMPLES, VARIANTS, Stages, cell, command_line, congvan_ingest,
-                          congvan_serve, environment, index_bytes, measure_asks, peak_rss_mb, run_worker,
-                          worker_main, write_json)
+                          congvan_serve, environment, index_bytes, measure_asks, peak_rss_mb, pyplot, run_worker,
+                          save_figure, worker_main, write_json)
 
 SCRIPT = str(Path(__file__).resolve())
 TOP_K = 10
@@ -240,9 +240,7 @@ def markdown(results: dict, meta: dict) -> str:
 
 
 def chart(results: dict, path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
     width = 0.2
@@ -266,9 +264,7 @@ def chart(results: dict, path: Path) -> None:
     ax.legend(fontsize=8)
     fig.suptitle("Same questions, same documents: congvan vs LangChain recipe vs single-signal baselines")
     fig.tight_layout(rect=(0, 0.07, 1, 1))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def main() -> None:

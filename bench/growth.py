@@ -33,7 +33,7 @@ if __package__ in (None, ""):  # run as a script: make `bench.common` importable
 
 from bench import corpus as corpus_copies
 from bench.common import (QUESTIONS, RESULTS, VARIANTS, cell, command_line, congvan_ingest, congvan_serve,
-                          environment, index_bytes, run_worker, worker_main, write_json)
+                          environment, index_bytes, pyplot, run_worker, save_figure, worker_main, write_json)
 
 SCRIPT = str(Path(__file__).resolve())
 
@@ -204,9 +204,7 @@ def markdown(rows: list[dict], meta: dict) -> str:
 
 
 def chart(rows: list[dict], path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     docs = [r["documents"] for r in rows]
     labels = [f"{r['size']}×\n{r['documents']} files" for r in rows]
@@ -273,9 +271,7 @@ def chart(rows: list[dict], path: Path) -> None:
         ax.legend(fontsize=7)
     fig.suptitle("congvan as the corpus grows (samples + varied copies)")
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from datetime import date
 
 import prompts
 
-from .answer import Answer, Citation, date_label
+from .answer import Answer, citation_of
 from .query import Query
 from .scope import Scope
 from .tasks import group_month, month_label
@@ -53,11 +53,7 @@ def compose_agenda(query: Query, month: str, tasks: list[dict], rows: dict[int, 
         row = rows.get(chunk_id)
         if row is None or len(citations) >= MAX_CITATIONS:
             continue
-        citations.append(Citation(
-            doc_id=row["document_id"], file=row["file_name"], title=row["title"], issuer=row["issuer"],
-            number=row["number"], date=row["date"], section=row["path"], quote=row["text"], start=row["start"],
-            end=row["end"], score=1.0, sentence=next(t["text"] for t in tasks if t["chunk_id"] == chunk_id),
-            school_year=row["school_year"], date_label=date_label(row)))
+        citations.append(citation_of(row, next(t["text"] for t in tasks if t["chunk_id"] == chunk_id), 1.0))
     text = prompts.render("agenda", month=month_label(month), groups=ordered, count=len(tasks),
                           unit=scope.unit["name"] if scope and scope.unit else "", documents=document_count)
     return Answer(question=query.original, answer=text, abstained=not tasks, citations=citations,

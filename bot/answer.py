@@ -204,13 +204,16 @@ def _cites_document(sentence: str, match: re.Match) -> bool:
 
 
 def _citation(hit: Hit, query: Query, vocabulary: Vocabulary, scope: Scope | None = None) -> Citation:
-    row = hit.row
+    return citation_of(hit.row, best_sentence(hit.row["text"], query, vocabulary), hit.score, scope)
+
+
+def citation_of(row: dict, sentence: str, score: float, scope: Scope | None = None) -> Citation:
+    """A citation of a passage (a Store.chunk_rows row), shown by `sentence`."""
     return Citation(
         doc_id=row["document_id"], file=row["file_name"], title=row["title"], issuer=row["issuer"],
         number=row["number"], date=row["date"], section=row["path"], quote=row["text"],
-        start=row["start"], end=row["end"], score=round(hit.score, 4),
-        sentence=best_sentence(row["text"], query, vocabulary), school_year=row["school_year"],
-        date_label=date_label(row), note=scope.note(row) if scope else "")
+        start=row["start"], end=row["end"], score=round(score, 4), sentence=sentence,
+        school_year=row["school_year"], date_label=_date_label(row), note=scope.note(row) if scope else "")
 
 
 def best_sentence(text: str, query: Query, vocabulary: Vocabulary) -> str:
@@ -258,7 +261,7 @@ def _who(row: dict, scope: Scope | None = None) -> str:
     return who + (f" ({', '.join(details)})" if details else "")
 
 
-def date_label(row: dict) -> str:
+def _date_label(row: dict) -> str:
     if row["date"]:
         y, m, d = row["date"].split("-")
         return f"ngày {int(d)}/{int(m)}/{y}"

@@ -170,7 +170,7 @@ class Congvan:
     def units(self) -> list[dict]:
         """Schools and offices the loaded documents come from: name, kind ("school" | "office"),
         district, documents (count), document_ids."""
-        return unit_lists.list_units(self.store.documents())
+        return self._document_index()[2]
 
     def resolve_unit(self, text: str) -> dict | None:
         """The unit a user means ("MN Sao Sáng", "sao sang", "Hồng Bàng"), or None."""
@@ -205,19 +205,25 @@ class Congvan:
         """The month's tasks; a month named without its year is taken in the current school year,
         or, when that has none, in the latest year that has some."""
         month, year_chosen = agenda_month(query.month, scope.current_year, today)
-        tasks = self.tasks(month=month, unit=unit if scope.unit else None, today=today)
+        unit = unit if scope.unit else None  # a unit that matches nothing lists everyone's tasks
+        tasks = self.tasks(month=month, unit=unit, today=today)
         if not tasks and year_chosen:
-            month = latest_year_with(month, self.tasks(unit=unit if scope.unit else None, today=today))
-            tasks = self.tasks(month=month, unit=unit if scope.unit else None, today=today)
+            month = latest_year_with(month, self.tasks(unit=unit, today=today))
+            tasks = self.tasks(month=month, unit=unit, today=today)
         rows = self.store.chunk_rows(sorted({t["chunk_id"] for t in tasks if t["chunk_id"]}))
         return compose_agenda(query, month, tasks, rows, scope, self.store.db["documents"].count)
 
-    def _scope(self, unit: str | None, today: date | None, asked_year: str) -> Scope:
+    def _document_index(self) -> tuple:
+        """(generation, document facts, units, superseded), read once per index generation: every
+        question and every unit lookup needs them."""
         generation = self.store.generation()
         if self._documents_cache is None or self._documents_cache[0] != generation:
             documents = self.store.document_facts()
             self._documents_cache = (generation, documents, unit_lists.list_units(documents), superseded(documents))
-        _, documents, units, replaced = self._documents_cache
+        return self._documents_cache
+
+    def _scope(self, unit: str | None, today: date | None, asked_year: str) -> Scope:
+        _, documents, units, replaced = self._document_index()
         found = unit_lists.resolve(unit, units) if unit else None
         return build_scope(documents, found, unit_lists.scope(found, units) if found else [], today, asked_year,
                            replaced)

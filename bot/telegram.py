@@ -42,9 +42,12 @@ from telegram.ext import (
 )
 
 from .api import Congvan
+from .agenda import agenda_month
 from .broadcast import Broadcaster, tasks_html
 from .config import TelegramSettings
+from .scope import current_school_year
 from .subscribers import ChatStore
+from .tasks import parse_month
 from .telegram_html import answer_html, render, section_html, split_message
 
 logger = logging.getLogger(__name__)
@@ -375,17 +378,12 @@ def _parse_month(text: str, today: date) -> str | None:
     text = text.strip()
     if not text:
         return f"{today.year}-{today.month:02d}"
-    if match := re.fullmatch(r"(\d{1,2})\s*[/.\-]\s*(\d{4})", text):
-        month, year = int(match.group(1)), int(match.group(2))
-    elif match := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
-        year, month = int(match.group(1)), int(match.group(2))
-    elif match := re.fullmatch(r"(\d{1,2})", text):
-        month = int(match.group(1))
-        start = today.year if today.month >= 8 else today.year - 1
-        year = start if month >= 8 else start + 1
-    else:
+    if text.isdigit():
+        return agenda_month(text, current_school_year([], today), today)[0] if 1 <= int(text) <= 12 else None
+    try:
+        return parse_month(text)
+    except ValueError:
         return None
-    return f"{year}-{month:02d}" if 1 <= month <= 12 else None
 
 
 async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
