@@ -81,6 +81,9 @@ class Answer:
     latency_ms: float = 0.0
     searched: str = ""
     trace: dict | None = None  # filled by Congvan.ask(explain=True)
+    confidence: str = "high"  # "high": an answer; "low": the closest passages, to be checked; "none"
+    # The passages search ranked, before any answer logic (file, quote): what recall@k measures.
+    retrieved: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -88,6 +91,7 @@ class Answer:
             for key in ("sentence", "school_year", "date_label", "note"):
                 c.pop(key)
         data.pop("searched")
+        data.pop("retrieved")
         if data["trace"] is None:
             data.pop("trace")
         return data

@@ -29,6 +29,9 @@ from .query import understand
 from .scope import Scope, asked_school_year, build_scope, superseded
 from .search import Searcher, trace
 
+RETRIEVE = 20  # passages ranked per question: the answer reads them, eval measures recall@20 on them
+
+
 def default_home() -> Path:
     return Path(os.environ.get("CONGVAN_HOME") or platformdirs.user_data_dir("congvan"))
 
@@ -45,6 +48,8 @@ class FileResult:
     sections: int = 0
     chunks: int = 0
     seconds: float = 0.0
+    replaced: int | None = None  # "updated": the document this one replaced (kept as a version)
+    maybe_replaces: int | None = None  # "added": a document this may be a new version of, left in place
 
 
 class Congvan:
@@ -67,24 +72,35 @@ class Congvan:
 
     # -- loading directives ----------------------------------------------------------------
 
-    def ingest(self, paths: Iterable[Path | str],
-               progress: Callable[[str, int, int], None] | None = None) -> list[FileResult]:
+    def ingest(self, paths: Iterable[Path | str], progress: Callable[[str, int, int], None] | None = None,
+               replace: int | None = None, add: bool = False,
+               waiting: Callable[[], None] | None = None) -> list[FileResult]:
+        """Load files (folders: the files in them). Each file waits its turn while another process
+        writes to this home (`waiting` is called then). See `ingest_file` for `replace`, `add`."""
         files = list(expand_paths(paths))
+        if replace is not None and len(files) != 1:
+            raise ValueError("Chỉ thay thế được bằng đúng một tệp.")
         results = []
         for i, path in enumerate(files):
             if progress:
                 progress(path.name, i, len(files))
-            results.append(self.ingest_file(path))
+            results.append(self.ingest_file(path, replace=replace, add=add, waiting=waiting))
         if progress:
             progress("", len(files), len(files))
         return results
 
-    def ingest_file(self, path: Path | str) -> FileResult:
+    def ingest_file(self, path: Path | str, replace: int | None = None, add: bool = False,
+                    waiting: Callable[[], None] | None = None) -> FileResult:
+        """Load one file. It replaces a stored document only when both are the same directive
+        (index.store.same_directive), or the document `replace` names; with `add`, never. When it
+        may be a new version of a document but that cannot be told, it is added and the result's
+        `maybe_replaces` names that document."""
         path = Path(path)
         started = time.perf_counter()
         sha256 = _sha256(path) if path.is_file() else ""
         try:
-            result = self._ingest(path, sha256)
+            with self.store.writing(waiting):
+                result = self._ingest(path, sha256, replace, add)
         except IngestError as error:
             result = FileResult(path.name, "failed", reason=str(error))
         except Exception as error:  # a broken file must never stop a batch or touch the index
@@ -95,18 +111,35 @@ class Congvan:
                        sha256=sha256)
         return result
 
-    def _ingest(self, path: Path, sha256: str) -> FileResult:
+    def _ingest(self, path: Path, sha256: str, replace: int | None, add: bool) -> FileResult:
         if not path.is_file():
             raise IngestError("Không tìm thấy tệp")
+        doc = None
         same = self.store.document_by_sha256(sha256)
-        if same:
+        if same and self.store.is_complete(same) is None:  # saved before chunk totals were recorded
+            doc = parse_file(path)
+            if self.store.is_complete(same, len(doc.chunks)):
+                self.store.confirm_complete(same["id"], len(doc.chunks))
+                same = self.store.document(same["id"])
+        if same and self.store.is_complete(same):
             return _result(path.name, "unchanged", same)
-        doc = parse_file(path)
-        previous = self.store.find_previous(doc)
+        if same:  # cut short by a crash (or its vectors lost): saved again whole below
+            self.store.discard_document(same["id"], self.store.embedder_name() or self.embedder.name)
+        doc = doc or parse_file(path)
+        previous, maybe = None, None
+        if replace is not None:
+            previous = self.store.document(replace)
+            if previous is None:
+                raise IngestError(f"Không có văn bản #{replace} để thay thế.")
+        elif not add:
+            previous, maybe = self.store.match_previous(doc)
         embedded = self._embed(doc)
         document_id = self.store.save_document(doc, path, embedded, self.embedder.name,
                                                replaces=previous["id"] if previous else None)
-        return _result(path.name, "updated" if previous else "added", self.store.document(document_id))
+        result = _result(path.name, "updated" if previous else "added", self.store.document(document_id))
+        result.replaced = previous["id"] if previous else None
+        result.maybe_replaces = maybe["id"] if maybe else None
+        return result
 
     def _embed(self, doc) -> list[tuple[str, np.ndarray]]:
         """(content hash, vector) for every chunk, embedding only texts this model has never seen."""
@@ -132,12 +165,33 @@ class Congvan:
     def sections(self, document_id: int) -> list[dict]:
         return self.store.sections(document_id)
 
-    def remove(self, ref: str | int) -> dict | None:
-        doc = self.store.document(ref)
+    def remove(self, ref: str | int, waiting: Callable[[], None] | None = None) -> dict | None:
+        """Remove a document; it is kept as a version (its id in the returned row's "version"),
+        which `restore_version` brings back."""
+        with self.store.writing(waiting):
+            doc = self.store.document(ref)
+            if doc:
+                doc["version"] = self.store.remove_document(doc["id"], self.store.embedder_name() or self.embedder.name)
         if doc:
-            self.store.remove_document(doc["id"], self.store.embedder_name() or self.embedder.name)
             self.store.log(doc["file_name"], "removed", document_id=doc["id"], sha256=doc["sha256"])
         return doc
+
+    def history(self, document_id: int | None = None) -> list[dict]:
+        """Replaced and removed versions, newest first: id, at, action ("replaced" | "removed"),
+        document_id, replaced_by, file_name, title, sha256, format, restored_as."""
+        return self.store.versions(document_id)
+
+    def restore_version(self, version_id: int,
+                        waiting: Callable[[], None] | None = None) -> tuple[dict, int | None] | None:
+        """Bring a replaced or removed version back: (the document it now is, the id of the
+        document it took the place of, itself kept as a version), or None for no such version."""
+        with self.store.writing(waiting):
+            restored = self.store.restore_version(version_id, self.store.embedder_name() or self.embedder.name)
+        if restored is None:
+            return None
+        document = self.store.document(restored[0])
+        self.store.log(document["file_name"], "restored", document_id=document["id"], sha256=document["sha256"])
+        return document, restored[1]
 
     # -- tasks, deadlines and units ----------------------------------------------------------
 
@@ -193,9 +247,11 @@ class Congvan:
         if query.intent == "agenda":
             answer = self._agenda(query, unit, scope, today or task_lists.today_here())
         else:
-            hits = self._searcher.search(query, prefer=scope.adjustment) if query.terms or query.text else []
+            hits = (self._searcher.search(query, k=RETRIEVE, prefer=scope.adjustment)
+                    if query.terms or query.text else [])
             answer = compose(query, hits, self._searcher.vocabulary(), self.store.db["documents"].count,
                              scope, self._tasks_of(hits))
+            answer.retrieved = [{"file": h.row["file_name"], "quote": h.row["text"]} for h in hits]
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         if explain:
             answer.trace = trace(query, hits)

@@ -209,16 +209,39 @@ def tasks(month: Optional[str] = typer.Option(None, "--month", help="A month: 12
 
 
 @app.command("eval")
-def evaluate(file: Path, home: Optional[Path] = HomeOption, as_json: bool = typer.Option(False, "--json")):
-    """Score answers on a question file (../shared/eval format)."""
+def evaluate(files: list[Path] = typer.Argument(..., help="Question files (../shared/eval format)."),
+             corpus: Optional[list[Path]] = typer.Option(
+                 None, "--corpus", help="The directives each question file is about, in the same order: "
+                 "each set is then loaded into its own folder under the home (eval-<file name>), so sets "
+                 "never answer from each other's documents."),
+             home: Optional[Path] = HomeOption, as_json: bool = typer.Option(False, "--json")):
+    """Score answers on one or more question sets, side by side: recall of search, hits and
+    correctness of the answers, abstention, latency."""
+    from .api import default_home
     from .evaluate import evaluate_file, format_report, report_json
 
-    cv = Congvan(home)
-    report = evaluate_file(lambda q: cv.ask(q).to_json(), file, with_items=as_json, restore=cv.restore)
+    if corpus and len(corpus) != len(files):
+        console.print("Cần một --corpus cho mỗi tệp câu hỏi (cùng thứ tự).")
+        raise typer.Exit(2)
+    reports = {}
+    for i, file in enumerate(files):
+        set_home = home
+        if corpus:
+            set_home = (home or default_home()) / f"eval-{file.stem}"
+            failed = [r for r in Congvan(set_home).ingest([corpus[i]]) if r.action == "failed"]
+            for r in failed:
+                console.print(f"{r.file}: {r.reason}", highlight=False)
+        cv = Congvan(set_home)
+        reports[file.stem.removesuffix("_questions")] = evaluate_file(lambda q: _eval_response(cv.ask(q)), file, with_items=as_json,
+                                           restore=cv.restore)
     if as_json:
-        print(report_json(report, with_items=True))
+        print(report_json(reports if len(reports) > 1 else next(iter(reports.values())), with_items=True))
     else:
-        console.print(format_report(report))
+        Console(width=max(console.width, 150)).print(format_report(reports))
+
+
+def _eval_response(answer) -> dict:
+    return {**answer.to_json(), "retrieved": answer.retrieved}
 
 
 serve_app = typer.Typer(no_args_is_help=True, help="Run a chat bot over the same API.")

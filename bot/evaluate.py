@@ -9,6 +9,11 @@ Decisions where the README leaves room:
 - A question with several gold items hits when any one of them is hit.
 - `none` questions have no hit@k or MRR; they are answered correctly when the answer abstains and
   cites nothing. An answerable question whose answer abstains is answered wrongly, whatever it says.
+- Recall@k is measured on the ranked passages search returned (the response's `retrieved`, when
+  the asker supplies it), before any answer logic: whether a gold passage was found at all,
+  apart from whether the answer then used it.
+- `confidence` (high / low / none) is counted as given; a low-confidence answer is scored like
+  any other answer (it cites and states what it found), and only `none` is an abstention.
 - Latency percentiles use the nearest-rank method: the smallest latency with at least p% of the
   latencies at or below it, so the value is always one that was observed.
 """
@@ -32,6 +37,7 @@ Restore = Callable[[str], str]
 
 MIN_WORD_COVERAGE = 0.8
 HIT_KS = (1, 3, 5)
+RECALL_KS = (5, 10, 20)
 MRR_DEPTH = 10
 _FIELDS = {"id": str, "kind": str, "question": str, "variants": list, "gold": list, "answer_any": list}
 
@@ -134,12 +140,16 @@ def _variants(question: dict) -> list[tuple[str, str]]:
 def score_response(question: dict, response: dict) -> dict:
     citations = response.get("citations") or []
     abstained = bool(response.get("abstained"))
+    retrieved = response.get("retrieved")
     if question["kind"] == "none":
-        rank, correct = None, abstained and not citations
+        rank, retrieved_rank, correct = None, None, abstained and not citations
     else:
         rank = first_hit_rank(citations, question["gold"])
+        retrieved_rank = first_hit_rank(retrieved, question["gold"]) if retrieved is not None else None
         correct = not abstained and rank is not None and _mentions_answer(response.get("answer", ""), question["answer_any"])
-    return {"hit_rank": rank, "answered_correctly": correct, "abstained": abstained}
+    return {"hit_rank": rank, "retrieved_rank": retrieved_rank, "retrieval_measured": retrieved is not None,
+            "answered_correctly": correct, "abstained": abstained,
+            "confidence": response.get("confidence") or ("none" if abstained else "high")}
 
 
 def restoration_accuracy(restore: Restore, questions: list[dict]) -> dict:
@@ -171,6 +181,7 @@ def run_eval(ask: Ask, questions: list[dict], restore: Restore | None = None) ->
                 "text": text,
                 **score_response(question, response),
                 "latency_ms": response["latency_ms"],
+                "question": question["question"],
                 "answer": response.get("answer", ""),
                 "citations": response.get("citations") or [],
             })
@@ -202,13 +213,22 @@ def _mean(values: list[float]) -> float | None:
 
 
 def _metrics(items: list[dict]) -> dict:
-    ranks = [item["hit_rank"] for item in items if item["kind"] != "none"]
+    answerable = [item for item in items if item["kind"] != "none"]
+    ranks = [item["hit_rank"] for item in answerable]
     metrics = {"n": len(items), "answerable": len(ranks)}
+    measured = [item["retrieved_rank"] for item in answerable if item.get("retrieval_measured")]
+    for k in RECALL_KS:
+        metrics[f"recall@{k}"] = _mean([rank is not None and rank <= k for rank in measured])
     for k in HIT_KS:
         metrics[f"hit@{k}"] = _mean([rank is not None and rank <= k for rank in ranks])
     metrics[f"mrr@{MRR_DEPTH}"] = _mean([1 / rank if rank and rank <= MRR_DEPTH else 0.0 for rank in ranks])
     metrics["answered_correctly"] = _mean([item["answered_correctly"] for item in items])
+    none = [item for item in items if item["kind"] == "none"]
+    metrics["abstains_on_none"] = _mean([item["answered_correctly"] for item in none])
     metrics["abstention_rate"] = _mean([item["abstained"] for item in items])
+    metrics["low_confidence_rate"] = _mean([item.get("confidence") == "low" for item in items])
+    latencies = [item["latency_ms"] for item in items]
+    metrics["latency_p95_ms"] = percentile(latencies, 95)
     return metrics
 
 
@@ -226,29 +246,44 @@ def report_json(report: dict, with_items: bool = False) -> str:
     return json.dumps(report if with_items else _without_items(report), ensure_ascii=False, indent=2)
 
 
-def format_report(report: dict) -> Group:
-    columns = ["n", *(f"hit@{k}" for k in HIT_KS), f"mrr@{MRR_DEPTH}", "answered_correctly", "abstention_rate"]
-    table = Table(title=f"{report['questions']} questions")
+_COLUMNS = {
+    "n": "n", **{f"recall@{k}": f"R@{k}" for k in RECALL_KS}, **{f"hit@{k}": f"hit@{k}" for k in HIT_KS},
+    f"mrr@{MRR_DEPTH}": "mrr", "answered_correctly": "correct", "abstains_on_none": "none✓",
+    "low_confidence_rate": "low", "latency_p95_ms": "p95 ms",
+}
+
+
+def format_report(reports: dict[str, dict] | dict) -> Group:
+    """One table for one or several question sets (name → report), each set's rows together:
+    overall, by variant, by kind. Recall is of search before the answer; hit@k of the answer's
+    citations; "none✓" the share of `none` questions abstained on; "low" the share answered with
+    low confidence."""
+    if "overall" in reports:
+        reports = {"": reports}
+    table = Table(title=" · ".join(f"{name or 'questions'}: {r['questions']}" for name, r in reports.items()))
     table.add_column("")
-    for column in columns:
-        table.add_column(column.replace("_correctly", "").replace("_rate", ""), justify="right")
+    for label in _COLUMNS.values():
+        table.add_column(label, justify="right")
+    lines = []
+    for name, report in reports.items():
+        prefix = f"{name} · " if name else ""
 
-    def add(label: str, metrics: dict) -> None:
-        table.add_row(label, *(_cell(metrics[column]) for column in columns))
+        def add(label: str, metrics: dict) -> None:
+            table.add_row(prefix + label, *(_cell(metrics.get(column), 0 if column.startswith("latency") else 2)
+                                            for column in _COLUMNS))
 
-    add("overall", report["overall"])
-    table.add_section()
-    for variant, metrics in report["by_variant"].items():
-        add(variant, metrics)
-    table.add_section()
-    for kind, metrics in report["by_kind"].items():
-        add(kind, metrics)
-    latency = report["latency_ms"]
-    lines = [f"latency p50 {_cell(latency['p50'], 0)} ms, p95 {_cell(latency['p95'], 0)} ms"]
-    restoration = report.get("restoration")
-    if restoration and restoration["syllables"]:
-        lines.append(f"diacritic restoration of the unaccented variants: {restoration['syllables_right']}"
-                     f"/{restoration['syllables']} syllables right ({restoration['accuracy']:.1%})")
+        add("overall", report["overall"])
+        for variant, metrics in report["by_variant"].items():
+            add(variant, metrics)
+        for kind, metrics in report["by_kind"].items():
+            add(kind, metrics)
+        table.add_section()
+        latency = report["latency_ms"]
+        lines.append(f"{prefix}latency p50 {_cell(latency['p50'], 0)} ms, p95 {_cell(latency['p95'], 0)} ms")
+        restoration = report.get("restoration")
+        if restoration and restoration["syllables"]:
+            lines.append(f"{prefix}diacritic restoration of the unaccented variants: {restoration['syllables_right']}"
+                         f"/{restoration['syllables']} syllables right ({restoration['accuracy']:.1%})")
     return Group(table, Text("\n".join(lines)))
 
 

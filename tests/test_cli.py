@@ -115,5 +115,30 @@ def test_eval_reports_metrics_by_variant(tmp_path):
         "answer_any": ["15/12"]}, ensure_ascii=False) + "\n", encoding="utf-8")
     report = json.loads(run("eval", "--json", str(questions), home=home).output)
     assert report["by_variant"]["accented"]["hit@1"] == 1.0
+    assert report["by_variant"]["accented"]["recall@5"] == 1.0
     assert report["by_variant"]["unaccented"]["answered_correctly"] == 1.0
     assert len(report["items"]) == 2
+
+
+def test_eval_of_two_sets_keeps_each_set_to_its_own_directives(tmp_path):
+    """Each question file is answered from its own corpus: a question about set A's directive
+    finds nothing when asked of set B."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    write_txt(tmp_path / "a" / "ke-hoach.txt")
+    (tmp_path / "b" / "thong-bao.txt").write_text(
+        "THÔNG BÁO\nVề lịch nghỉ Tết Nguyên đán\nHọc sinh nghỉ Tết từ ngày 05/02/2024 đến hết ngày 14/02/2024.\n",
+        encoding="utf-8")
+    question = {"id": "t1", "kind": "deadline", "question": "Hội thi bé khỏe bé ngoan nộp đăng ký trước ngày nào?",
+                "variants": ["Hoi thi be khoe be ngoan nop dang ky truoc ngay nao?"],
+                "gold": [{"doc": "ke-hoach.txt", "quote": "nộp danh sách đăng ký về ban giám hiệu trước ngày 15/12/2024"}],
+                "answer_any": ["15/12"]}
+    for name in ("a", "b"):
+        (tmp_path / f"{name}_questions.jsonl").write_text(json.dumps(question, ensure_ascii=False) + "\n",
+                                                         encoding="utf-8")
+    result = run("eval", "--json", str(tmp_path / "a_questions.jsonl"), str(tmp_path / "b_questions.jsonl"),
+                 "--corpus", str(tmp_path / "a"), "--corpus", str(tmp_path / "b"), home=tmp_path / "home")
+    reports = json.loads(result.output)
+    assert reports["a"]["overall"]["recall@5"] == 1.0
+    assert reports["b"]["overall"]["recall@20"] == 0.0
+    assert (tmp_path / "home" / "eval-a_questions").is_dir()
