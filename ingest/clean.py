@@ -20,6 +20,17 @@ _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!])")
 # Private-use bullets (Symbol font U+F0B7 and friends) and zero-width marks carry no text.
 _INVISIBLE = re.compile("[\uf000-\uf0ff\u200b-\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"[^\S\t\n]+")
+# The short rule drawn under the issuer and under the motto ("-------", "___"), alone or left
+# at the end of the cell it underlines.
+_RULE = re.compile(r"(?:^|\s)[-_=–—.…]{3,}$")
+# Text that is not the document's: the e-signature stamp ("Ký bởi: ...", "Thời gian ký: ...",
+# "Cơ quan phát hành: ..."), a page number on its own line ("2", "- 2 -", "Trang 2"), and a
+# letter left alone on a line by OCR or a PDF-to-Word conversion.
+_NOT_TEXT_LINE = re.compile(
+    r"^(?:(?:Ký bởi|Người ký|Thời gian ký|Ngày ký|Cơ quan phát hành)\s*:.*"
+    r"|(?:Trang\s+)?[-–]?\s*\d{1,3}\s*[-–]?|[^\W\d])$",
+    re.I,
+)
 
 
 def normalize(raw: str) -> str:
@@ -32,7 +43,7 @@ def normalize(raw: str) -> str:
     text = html.unescape(text)
     text = _INVISIBLE.sub("", text)
     lines = (_tidy_line(line) for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
+    return "\n".join(line for line in lines if line and not _NOT_TEXT_LINE.match(line))
 
 
 def _tidy_line(line: str) -> str:
@@ -40,7 +51,7 @@ def _tidy_line(line: str) -> str:
     line = _MD_STRONG.sub(r"\2", line)
     line = _MD_EMPH.sub(r"\1", line)
     line = _MD_ESCAPE.sub(r"\1", line)
-    cells = [_SPACES.sub(" ", cell).strip() for cell in line.split("\t")]
+    cells = [_RULE.sub("", _SPACES.sub(" ", cell).strip()).strip() for cell in line.split("\t")]
     while cells and not cells[-1]:
         cells.pop()
     filled = [c for c in cells if c]

@@ -26,11 +26,12 @@ _CAPITALISED_WORD = rf"[{_UPPER}][\w.]*"
 
 _MOTTO = re.compile(
     r"(?i:cộng\s+h(?:òa|oà)\s+xã\s+hội\s+chủ\s+nghĩa\s+việt\s+nam"
-    r"|độc\s+lập\s*[-–—]\s*tự\s+do\s*[-–—]\s*hạnh\s+phúc)"
+    r"|đ\s?ộc\s+lập\s*[-–—]\s*tự\s+do\s*[-–—]\s*hạnh\s+phúc)"
 )
 _NUMBER_LINE = re.compile(r"^(?:Số|SỐ)\s*(?::|(?=[\d./…_]))\s*(?P<rest>.*)$")
-# "88 /KH-MNSS", "/GDĐT", "316/ PGDĐT", "12/2023/QĐ-UBND": spaces may surround "/", nowhere else.
-_NUMBER_TOKEN = re.compile(r"[^\s/]*(?:\s*/\s*[^\s/]+)*")
+# "88 /KH-MNSS", "/GDĐT", "316/ PGDĐT", "12/2023/QĐ-UBND", "36/KH- Ntr": spaces may surround
+# "/" and follow a "-", nowhere else.
+_NUMBER_TOKEN = re.compile(r"[^\s/]*(?:\s*/\s*[^\s/]+)*(?:(?<=-)\s+[^\s/]+)?")
 _SUBJECT_LINE = re.compile(r"^V/[vV]\b[\s:.]*(?P<text>.*)$")
 _RECIPIENTS_LINE = re.compile(r"^(?i:kính\s+gửi)\s*:?\s*(?P<text>.*)$")
 # Blanks left for a handwritten day/month are spaces, dots or underscores.
@@ -89,13 +90,16 @@ _SCHOOL_LINE = re.compile(
     r"^TRƯỜNG\s+(?:(?P<type>" + "|".join(sorted(_SCHOOL_TYPES, key=len, reverse=True))
     + r")\s+)?(?P<name>.+)$"
 )
-_COUNCIL_LINE = re.compile(r"^(?:UBND|UỶ BAN NHÂN DÂN|ỦY BAN NHÂN DÂN)\s+(?P<rest>.+)$")
+_COUNCIL_LINE = re.compile(
+    r"^(?:(?P<committee>UBND|UỶ BAN NHÂN DÂN|ỦY BAN NHÂN DÂN)|HĐND|HỘI ĐỒNG NHÂN DÂN)\s+(?P<rest>.+)$"
+)
 _UNIT_WORDS = (
     "THÀNH PHỐ", "THỊ XÃ", "THỊ TRẤN", "QUẬN", "HUYỆN", "TỈNH", "PHƯỜNG", "XÃ", "TP.", "TP",
 )
 _LOCALITY = re.compile(r"(?:^|\s)(?:" + "|".join(map(re.escape, _UNIT_WORDS)) + r")\s+.+$")
 _BODY_HEADS = re.compile(
-    r"^(?:PHÒNG|SỞ|BỘ|TRƯỜNG|UBND|ỦY BAN|UỶ BAN|TRUNG TÂM|BAN|HỘI ĐỒNG|NHÓM|LỚP|CÔNG ĐOÀN)\b"
+    r"^(?:PHÒNG|SỞ|BỘ|TRƯỜNG|UBND|HĐND|ỦY BAN|UỶ BAN|TRUNG TÂM|BAN|HỘI ĐỒNG|NHÓM|LỚP|CÔNG ĐOÀN"
+    r"|CHÍNH PHỦ|QUỐC HỘI|VĂN PHÒNG|CỤC|TỔNG CỤC|ĐẠI HỌC)\b"
 )
 _NOT_ISSUER = {"DỰ THẢO", "KHẨN", "MẬT", "HỎA TỐC", "HOẢ TỐC", "THƯỢNG KHẨN"}
 _MAX_HEADER_LINES = 40
@@ -127,12 +131,18 @@ def read_metadata(text: str) -> Metadata:
             subject = " ".join([first] + _continuation(rows, tags, r, _subject_goes_on))
             meta.subject = _tidy(subject).rstrip(" .;")
         elif tag == "title":
-            meta.title = _tidy(" ".join([cell] + _continuation(rows, tags, r, _title_goes_on)))
+            # Under a bare "NGHỊ QUYẾT" the next line is the document's name, even one that
+            # begins with a kind word itself ("QUY ĐỊNH MỨC HỌC PHÍ ...").
+            name_follows = bool(_TITLE_LINE.fullmatch(cell))
+            more = _continuation(rows, tags, r, _title_goes_on, name_follows)
+            meta.title = _tidy(" ".join([cell] + more)).rstrip(" .")
         elif tag == "recipients":
             meta.recipients = _recipients(rows, r, cell)
             break  # "Kính gửi" closes the header: whatever follows is the body
 
     meta.issuer_lines = _issuer_lines(rows, tags)
+    if not any(_BODY_HEADS.match(line.upper()) for line in meta.issuer_lines):
+        meta.issuer_lines = []  # capitals that name no body are a heading, not an issuer
     if meta.issuer_lines:
         meta.issuer = _display_issuer(meta.issuer_lines)
     else:
@@ -151,14 +161,15 @@ def _header_end(lines: list[str]) -> int:
         if _HEADING.match(first):
             return i
         # Header cells are short; a paragraph-long line is already the body.
-        if len(first) > 200 and not (_SUBJECT_LINE.match(first) or _RECIPIENTS_LINE.match(first)):
+        goes_on_title = after_title and _title_goes_on(first)
+        if len(first) > 200 and not (_SUBJECT_LINE.match(first) or _RECIPIENTS_LINE.match(first) or goes_on_title):
             return i
-        if _BASIS_START.match(first) and not (after_title and _title_goes_on(first)):
+        if _BASIS_START.match(first) and not goes_on_title:
             return i
         # An opening sentence with no basis before it still ends the header ("... như sau:").
         if first.endswith(":") and len(first) > 40 and not _RECIPIENTS_LINE.match(first):
             return i
-        after_title = bool(_TITLE_LINE.match(first)) or (after_title and _title_goes_on(first))
+        after_title = bool(_TITLE_LINE.match(first)) or goes_on_title
     return min(len(lines), _MAX_HEADER_LINES)
 
 
@@ -194,11 +205,12 @@ def _tag(cell: str) -> str:
     return ""
 
 
-def _continuation(rows, tags, r: int, goes_on) -> list[str]:
+def _continuation(rows, tags, r: int, goes_on, name_follows: bool = False) -> list[str]:
     """Lines that continue a subject or title block: the first cell of each following row."""
     more = []
     for row, row_tags in zip(rows[r + 1 : r + 5], tags[r + 1 : r + 5]):
-        if row_tags[0] or not goes_on(row[0]):
+        is_name = name_follows and not more and row_tags[0] == "title"
+        if (row_tags[0] and not is_name) or not goes_on(row[0]):
             break
         more.append(row[0])
     return more
@@ -209,8 +221,9 @@ def _subject_goes_on(cell: str) -> bool:
 
 
 def _title_goes_on(cell: str) -> bool:
+    # A title's lines, joined back by a reader, can reach a few hundred characters.
     return (
-        len(cell) <= 150
+        len(cell) <= 400
         and not cell.endswith((";", ":"))
         and not _AUTHORITY_LINE.match(cell)
         and not (_BASIS_START.match(cell) and _CITES_DOCUMENT.search(cell))
@@ -348,7 +361,7 @@ def _display_issuer(lines: list[str]) -> str:
         school_type = _SCHOOL_TYPES.get(m["type"] or "", "")
         return " ".join(p for p in ("Trường", school_type, _place_name(m["name"])) if p)
     if m := _COUNCIL_LINE.match(own):
-        return f"UBND {_place_name(m['rest'])}"
+        return f"{'UBND' if m['committee'] else 'HĐND'} {_place_name(m['rest'])}"
     return _sentence_case(own)
 
 

@@ -19,6 +19,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 from lxml import etree
 from pdfminer.pdfdocument import PDFPasswordIncorrect
+from pdfminer.pdftypes import PDFStream, resolve1
 
 from ingest.errors import CorruptFile, EmptyDocument, IngestError, UnsupportedFile
 
@@ -54,6 +55,8 @@ def read_text(path: Path) -> tuple[str, str]:
 
     if extension in (".txt", ".md"):
         text, method = _read_plain(path.read_bytes()), "text"
+        if extension == ".md":
+            text = read_markdown(text)
     elif extension == ".pdf":
         text, method = _read_pdf(path)
     elif head.startswith(b"PK"):
@@ -143,13 +146,31 @@ def _collect_text(element, parts: list[str], text_boxes: list) -> None:
 
 
 def _table_rows(table, numbering: _Numbering) -> list[str]:
+    # A header table (issuer | motto, number | date) stacks separate header lines in one cell;
+    # each of them must stay a line of its own, so there every paragraph becomes a cell.
+    header = _is_header_table(table)
     rows = []
     for row in table.iterchildren(_W_TR):
         # Iterating w:tc (not python-docx's grid cells) gives a merged cell once; a vertically
         # merged cell's continuation is an empty w:tc, so the row keeps its column count.
-        cells = [" ".join(line for line in _block_lines(cell, numbering) if line) for cell in row.iterchildren(_W_TC)]
-        rows.append("\t".join(re.sub(r"[\t\n]", " ", cell) for cell in cells))
+        cells = []
+        for cell in row.iterchildren(_W_TC):
+            lines = [line for block in _block_lines(cell, numbering) for line in block.split("\n")]
+            if header:
+                cells.extend(line.replace("\t", " ") for line in lines if line.strip())
+            else:
+                cells.append(" ".join(line.replace("\t", " ") for line in lines if line))
+        rows.append("\t".join(cells))
     return rows
+
+
+_MOTTO = re.compile(r"CỘNG\s+H(?:ÒA|OÀ)\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA")
+
+
+def _is_header_table(table) -> bool:
+    """A table that holds the national motto is the layout of a directive's header."""
+    paragraphs = ("".join(p.itertext()) for p in table.iter(_W_P))
+    return any(_MOTTO.search(" ".join(text.split()).upper()) for text in paragraphs)
 
 
 class _Numbering:
@@ -290,6 +311,127 @@ def _format_number(value: int, number_format: str) -> str:
     return str(value)
 
 
+# --- .md ---------------------------------------------------------------------------------
+# Web crawls of legal-document sites: the page's HTML source was wrapped at ~80 columns, so a
+# paragraph comes as several lines; table cells are flattened to their lines, each cell ended by
+# a lone "|" line and each new row opened by one more; some crawlers write pipe tables instead.
+
+_MD_RULE = re.compile(r"^(?:[-=_]\s*){3,}$")
+_MD_RULE_IN_CELL = re.compile(r"(?:^|\s)[-=_]{3,}(?=\s|$)")
+_MD_TABLE_SEPARATOR = re.compile(r"^\|?(?:\s*:?-+:?\s*\|)+\s*(?::?-+:?)?\s*$")
+_MD_EMPTY_EMPHASIS = re.compile(r"^[*_\s]+$")
+# Lines that open a paragraph of their own: headings, list items, numbered clauses.
+_MD_BLOCK_START = re.compile(
+    r"^(?:#{1,6}\s|[-+•]\s|[-+•]$|\*\s|\d+(?:\.\d+)*[.)]\s|[a-zđ][)]\s|[IVXLC]+\.\s"
+    r"|(?:Điều|Chương|Mục|Phần|Phụ lục|PHỤ LỤC|ĐIỀU|CHƯƠNG)\s)"
+)
+_SENTENCE_END = (".", ";", ":", "!", "?")
+# A wrapped line filled the source's width; a shorter one ended its paragraph (or began it).
+_FULL_LINE = 60
+
+
+def read_markdown(text: str) -> str:
+    """Markdown crawl -> one paragraph a line, table rows as tab-joined cells."""
+    lines: list[str] = []
+    row: list[list[str]] = []  # the cells ended so far in this row, each a list of paragraphs
+    pending: list[str] = []  # paragraphs since the last "|"
+    for item in _markdown_items(text.split("\n")):
+        if isinstance(item, int):  # a run of lone "|" lines
+            row.append(pending)
+            pending = []
+            if item > 1:  # the cell ended and a new row opened
+                lines.extend(_row_lines(row))
+                row = []
+        else:
+            pending.append(item)
+    lines.extend(_row_lines(row))
+    lines.extend(pending)  # after a table's last "|" comes ordinary text
+    return "\n".join(_strip_emphasis(line) for line in lines)
+
+
+def _row_lines(row: list[list[str]]) -> list[str]:
+    # Only a row whose cells are one paragraph each is surely a row; a cell of several
+    # paragraphs may have swallowed the text before the table, so keep those as lines.
+    if len(row) > 1 and all(len(cell) <= 1 for cell in row):
+        return ["\t".join(cell[0] if cell else "" for cell in row)]
+    return [paragraph for cell in row for paragraph in cell]
+
+
+def _markdown_items(raw_lines: list[str]):
+    """Paragraphs (wrapped lines joined back) and ints for runs of lone "|" lines."""
+    block: list[str] = []
+    pipes = 0
+    for raw in raw_lines:
+        line = raw.strip()
+        if line == "|":
+            if block:
+                yield " ".join(block)
+                block = []
+            pipes += 1
+            continue
+        if pipes:
+            yield pipes
+            pipes = 0
+        if not line or _MD_RULE.match(line) or _MD_EMPTY_EMPHASIS.match(line) or line.startswith("|"):
+            if block:
+                yield " ".join(block)
+                block = []
+            if line.startswith("|") and not _MD_TABLE_SEPARATOR.match(line):
+                yield _pipe_row(line)
+            continue
+        if block and _continues(block, line):
+            block.append(line)
+        else:
+            if block:
+                yield " ".join(block)
+            block = [line]
+    if block:
+        yield " ".join(block)
+    if pipes:
+        yield pipes
+
+
+def _pipe_row(line: str) -> str:
+    cells = line.strip().strip("|").split("|")
+    # A "-------" under the issuer or the motto is the short rule drawn below them.
+    return "\t".join(_MD_RULE_IN_CELL.sub(" ", cell).strip() for cell in cells)
+
+
+def _continues(block: list[str], line: str) -> bool:
+    """Whether a hard-wrapped line goes on with the paragraph of the lines before it."""
+    text = " ".join(block)
+    if _open_emphasis(text):
+        return True
+    if text.startswith("*") or line.startswith("*"):
+        return False  # an emphasised paragraph ends where its emphasis closes
+    if _MD_BLOCK_START.match(line):
+        return False
+    first = line[:1]
+    if text.rstrip("*_ ").endswith(_SENTENCE_END):
+        return first.islower()
+    if not first.isupper():
+        return True
+    last = block[-1]
+    both_capitals = not any(ch.islower() for ch in last + line)
+    # A one-word first line ("Sở") is what the source's markup left room for, not a paragraph.
+    lone_word = len(block) == 1 and " " not in last and not any(ch.isdigit() for ch in last)
+    return len(last) >= _FULL_LINE or last in ("-", "+", "•") or both_capitals or lone_word
+
+
+def _open_emphasis(text: str) -> bool:
+    strong = text.count("**")
+    single = text.count("*") - 2 * strong
+    return strong % 2 == 1 or single % 2 == 1
+
+
+def _strip_emphasis(line: str) -> str:
+    line = line.replace("**", "")
+    # A leading "* " is a bullet and "(*)" a footnote mark; every other "*" is emphasis.
+    head = "* " if line.startswith("* ") else ""
+    body = line[len(head):].replace("(*)", "\0")
+    return head + body.replace("*", "").replace("\0", "(*)")
+
+
 # --- .doc --------------------------------------------------------------------------------
 
 def _read_doc(path: Path, extension: str) -> tuple[str, str]:
@@ -327,9 +469,13 @@ def _antiword(path: Path) -> str | None:
         if is_table:
             result.extend(next(next_tables, None) or group)
         else:
-            # antiword puts a blank line after every paragraph.
-            result.extend(line for line in group if line)
+            # antiword puts a blank line after every paragraph, and draws tab stops as runs of
+            # spaces: a wide gap inside a line separates columns (issuer | motto, number | date).
+            result.extend(_WIDE_GAP.sub("\t", line) for line in group if line)
     return "\n".join(result)
+
+
+_WIDE_GAP = re.compile(r"(?<=\S) {4,}(?=\S)")
 
 
 def _docbook_tables(xml: bytes) -> list[list[str]]:
@@ -362,7 +508,16 @@ def _run(command: list[str], env: dict[str, str] | None = None) -> bytes | None:
 def _read_pdf(path: Path) -> tuple[str, str]:
     try:
         with pdfplumber.open(path) as pdf:
-            text = "\n".join(_page_text(page) for page in pdf.pages)
+            for page in pdf.pages:
+                _draw_annotation_appearances(page)
+            pages = [_without_covered_blanks(page) for page in pdf.pages]
+            furniture = _page_furniture(pages)
+            texts, header = [], None
+            for page, boxes in zip(pages, furniture):
+                body = page.filter(lambda obj, boxes=boxes: not any(_centre_inside(obj, box) for box in boxes))
+                text, header = _page_text(body, header)
+                texts.append(text)
+            text = "\n".join(texts)
     except Exception as error:  # pdfminer raises its own and plain Python errors on damaged files
         if any(isinstance(arg, PDFPasswordIncorrect) for arg in error.args):
             raise UnsupportedFile("PDF được đặt mật khẩu; hãy gỡ mật khẩu rồi gửi lại") from error
@@ -372,10 +527,121 @@ def _read_pdf(path: Path) -> tuple[str, str]:
     return _ocr_pdf(path), "tesseract"
 
 
-def _page_text(page) -> str:
+# Page furniture lives in the top and bottom strips of a page: page numbers ("2", "- 2 -",
+# "Trang 2/5") and running headers or footers, which repeat from page to page.
+_MARGIN = 0.08
+_PAGE_NUMBER = re.compile(r"^(?:Trang\s+)?[-–]?\s*\d{1,4}\s*[-–]?(?:\s*/\s*\d{1,4})?$", re.I)
+
+
+def _page_furniture(pages) -> list[list[tuple[float, float, float, float]]]:
+    """For each page, the boxes of its page number and running header or footer lines."""
+    margin_lines = [_margin_lines(page) for page in pages]
+    counts: dict[str, int] = {}
+    for lines in margin_lines:
+        for key in {re.sub(r"\d+", "#", text) for text, _ in lines}:
+            counts[key] = counts.get(key, 0) + 1
+    return [
+        [box for text, box in lines if _PAGE_NUMBER.match(text) or counts[re.sub(r"\d+", "#", text)] > 1]
+        for lines in margin_lines
+    ]
+
+
+def _margin_lines(page) -> list[tuple[str, tuple[float, float, float, float]]]:
+    lines: dict[int, list[dict]] = {}
+    for word in page.extract_words():
+        if word["bottom"] < page.height * _MARGIN or word["top"] > page.height * (1 - _MARGIN):
+            lines.setdefault(round(word["top"] / 3), []).append(word)
+    return [
+        (
+            " ".join(word["text"] for word in sorted(words, key=lambda word: word["x0"])),
+            (min(w["x0"] for w in words), min(w["top"] for w in words),
+             max(w["x1"] for w in words), max(w["bottom"] for w in words)),
+        )
+        for words in lines.values()
+    ]
+
+
+def _draw_annotation_appearances(page) -> None:
+    """Add the visible annotations' appearance streams to the page's content.
+
+    Vietnamese signing software stamps a directive's number and date into signature fields,
+    so their text lives only in the fields' appearance streams, which pdfminer does not draw.
+    """
+    page_obj = page.page_obj
+    forms, calls = {}, []
+    for annotation in resolve1(page_obj.annots) or []:
+        annotation = resolve1(annotation)
+        if not isinstance(annotation, dict) or int(resolve1(annotation.get("F", 0)) or 0) & _HIDDEN_FLAGS:
+            continue
+        appearance = resolve1(annotation.get("AP"))
+        normal = resolve1(appearance.get("N")) if isinstance(appearance, dict) else None
+        if not isinstance(normal, PDFStream) or "BBox" not in normal:
+            continue
+        try:
+            placement = _appearance_matrix(normal, [float(resolve1(v)) for v in resolve1(annotation["Rect"])])
+        except (KeyError, TypeError, ValueError, ZeroDivisionError):
+            continue
+        name = f"CongvanAnnotation{len(forms)}"
+        forms[name] = normal
+        calls.append("q {} cm /{} Do Q".format(" ".join(f"{v:.4f}" for v in placement), name))
+    if not forms:
+        return
+    resources = dict(page_obj.resources or {})
+    resources["XObject"] = {**(resolve1(resources.get("XObject")) or {}), **forms}
+    page_obj.resources = resources
+    stream = PDFStream({}, "\n".join(calls).encode())
+    # pdfminer only runs content streams with an object number; no real object has a negative one.
+    stream.set_objid(-page.page_number, 0)
+    page_obj.contents = [*page_obj.contents, stream]
+
+
+# Invisible, Hidden, NoView: annotation flags of things a reader does not see.
+_HIDDEN_FLAGS = 1 | 2 | 32
+
+
+def _appearance_matrix(form, rect: list[float]) -> tuple[float, ...]:
+    """PDF 32000 §12.5.5: the form's bounding box, transformed by its Matrix, is fitted to Rect."""
+    a, b, c, d, e, f = (float(resolve1(v)) for v in resolve1(form.get("Matrix", [1, 0, 0, 1, 0, 0])))
+    x0, y0, x1, y1 = (float(resolve1(v)) for v in resolve1(form["BBox"]))
+    corners = [(a * x + c * y + e, b * x + d * y + f) for x in (x0, x1) for y in (y0, y1)]
+    bx0, bx1 = min(x for x, _ in corners), max(x for x, _ in corners)
+    by0, by1 = min(y for _, y in corners), max(y for _, y in corners)
+    rx0, rx1 = sorted(rect[0::2])
+    ry0, ry1 = sorted(rect[1::2])
+    sx, sy = (rx1 - rx0) / (bx1 - bx0), (ry1 - ry0) / (by1 - by0)
+    return sx, 0.0, 0.0, sy, rx0 - sx * bx0, ry0 - sy * by0
+
+
+def _without_covered_blanks(page):
+    """Drop blank characters that a visible glyph covers.
+
+    A form's blank ("Số:      /BGDĐT") stays in the page text under the number stamped over it
+    later; sorted by position, the blanks would split "1239" into "1 2 3 9".
+    """
+    glyphs: dict[int, list[tuple[float, float]]] = {}
+    for char in page.chars:
+        if char["text"].strip():
+            glyphs.setdefault(round(char["top"] / 4), []).append((char["x0"], char["x1"]))
+
+    def covered(obj) -> bool:
+        if obj.get("object_type") != "char" or obj["text"].strip():
+            return False
+        middle = (obj["x0"] + obj["x1"]) / 2
+        line = round(obj["top"] / 4)
+        return any(x0 <= middle <= x1 for row in (line - 1, line, line + 1) for x0, x1 in glyphs.get(row, ()))
+
+    return page.filter(lambda obj: not covered(obj))
+
+
+def _page_text(page, previous_header: list | None) -> tuple[str, list | None]:
+    """The page's text and tables in reading order, and the header row of its last table.
+
+    A table that goes on from the previous page repeats its header row at the top of the page;
+    the repeat is dropped.
+    """
     tables = sorted(page.find_tables(), key=lambda table: table.bbox[1])
     if not tables:
-        return unwrap_lines(page.extract_text() or "")
+        return unwrap_lines(page.extract_text() or ""), previous_header
     boxes = [table.bbox for table in tables]
     outside = page.filter(lambda obj: not any(_centre_inside(obj, box) for box in boxes))
     tops = [box[1] for box in boxes]
@@ -388,10 +654,13 @@ def _page_text(page) -> str:
         if text:
             parts.append(unwrap_lines(text))
         if index < len(tables):
-            parts.extend(
-                "\t".join(re.sub(r"[\t\n]", " ", cell or "") for cell in row) for row in tables[index].extract()
-            )
-    return "\n".join(parts)
+            rows = [[re.sub(r"[\t\n]", " ", cell or "") for cell in row] for row in tables[index].extract()]
+            if index == 0 and not parts and rows and rows[0] == previous_header:
+                rows = rows[1:]
+            elif rows:
+                previous_header = rows[0]
+            parts.extend("\t".join(row) for row in rows)
+    return "\n".join(parts), previous_header
 
 
 def unwrap_lines(text: str) -> str:

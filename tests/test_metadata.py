@@ -7,7 +7,7 @@ import pytest
 from ingest.metadata import read_metadata
 from ingest.model import Metadata
 
-SEEDS = Path("/work/shared/corpus/seeds")
+SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "seeds"
 
 
 def _normalise(raw: str) -> str:
