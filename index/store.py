@@ -5,19 +5,29 @@ Layout of CONGVAN_HOME:
   vectors.faiss     chunk vectors keyed by chunk id; vectors.json says which DB generation it holds
   files/            the original files, named by their SHA-256, so any document can be re-parsed
 
-Every change to the documents is one SQLite transaction that also bumps `generation`; the FAISS
-file is derived from the embeddings table and is rebuilt whenever its generation disagrees, so a
-crash between the two writes can never leave search pointing at rows that are gone.
+Every change to the documents is one SQLite transaction (on a connection of its own, so readers
+in the same process see only committed documents) that also bumps `generation`; the FAISS file is
+derived from the embeddings table and is rebuilt whenever its generation or its size disagrees, so
+a crash between the two writes can never leave search pointing at rows that are gone or missing.
+An original is copied into files/ before the transaction that refers to it; one whose transaction
+never committed is deleted by the next writer.
+
+One process writes at a time: `writing()` holds an flock on writer.lock, which readers never take.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
+import re
+import secrets
 import shutil
 import sqlite3
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 import sqlite_utils
@@ -37,13 +47,59 @@ class Store:
         self.home = Path(home)
         self.home.mkdir(parents=True, exist_ok=True)
         (self.home / "files").mkdir(exist_ok=True)
-        # Bots answer on the event loop and ingest in a worker thread: one connection serves both.
-        self.db = sqlite_utils.Database(sqlite3.connect(self.home / "congvan.db", check_same_thread=False))
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        _create_schema(self.db)
+        # Bots answer in worker threads while another thread ingests: readers share this
+        # connection, and writes go through `_writer`, so no reader sees a half-written document.
+        self.db = _connect(self.home / "congvan.db")
+        self._writer: sqlite_utils.Database | None = None
+        if _needs_migration(self.db):
+            with self._lock(blocking=True):  # two processes opening an old home must not both migrate it
+                _create_schema(self._write_db())
+        with self._lock(blocking=False) as held:
+            if held:  # else the writer at work repairs when it is done: a reader never waits
+                self._repair()
         self._vectors: VectorIndex | None = None
         self._vectors_generation = -1
+
+    # -- one writer at a time ----------------------------------------------------------------
+
+    @contextmanager
+    def writing(self, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+        """Hold the home's write lock, waiting for another process or thread that holds it (then
+        `waiting` is called first, to say so), and repair what a crashed writer left."""
+        with self._lock(blocking=True, waiting=waiting):
+            self._repair()
+            yield
+
+    @contextmanager
+    def _lock(self, blocking: bool, waiting: Callable[[], None] | None = None) -> Iterator[bool]:
+        """flock on writer.lock; yields whether it is held. Not re-entrant: each open of the file
+        is a lock of its own, even within one process. Closing the file releases it, and so does
+        the death of the process, so a crashed writer never leaves it stuck."""
+        with open(self.home / "writer.lock", "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if not blocking:
+                    yield False
+                    return
+                if waiting:
+                    waiting()
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            yield True
+
+    def _repair(self) -> None:
+        """Delete the originals (and half-copied files) of saves that never committed. Rows need
+        no repair: a save is one transaction, so SQLite rolled back whatever a crash interrupted."""
+        kept = {f"{r['sha256']}.{r['format']}" for r in self.db.query(
+            "select sha256, format from documents union select sha256, format from versions")}
+        for path in (self.home / "files").iterdir():
+            if path.name not in kept:
+                path.unlink(missing_ok=True)
+
+    def _write_db(self) -> sqlite_utils.Database:
+        if self._writer is None:
+            self._writer = _connect(self.home / "congvan.db")
+        return self._writer
 
     # -- documents -------------------------------------------------------------------------
 
@@ -68,16 +124,42 @@ class Store:
                                   [sha256, PARSER_VERSION]))
         return rows[0] if rows else None
 
+    def is_complete(self, document: dict, chunk_total: int | None = None) -> bool | None:
+        """Whether all the document's chunks (`chunk_total`, default the total it was saved with)
+        are stored, each with its vector; None when the total is unknown: a document saved
+        before totals were recorded, which a crash then could have cut short."""
+        chunk_total = document["chunk_total"] if chunk_total is None else chunk_total
+        if chunk_total is None:
+            return None
+        with_vectors = self.db.execute(
+            "select count(*) from chunks c join embeddings e on e.content_hash = c.content_hash"
+            " and e.model = (select embedder from state) where c.document_id = ?", [document["id"]]).fetchone()[0]
+        return document["chunk_count"] == with_vectors == chunk_total
+
+    def confirm_complete(self, document_id: int, chunk_total: int) -> None:
+        """Record the chunk total of an older document found whole by parsing its file again."""
+        db = self._write_db()
+        with db.atomic():
+            db["documents"].update(document_id, {"chunk_total": chunk_total})
+
     def embedder_name(self) -> str:
         return self.db.execute("select embedder from state").fetchone()[0]
 
-    def find_previous(self, doc: Document) -> dict | None:
-        """The stored version a new file replaces: same file name, or same issuer and number."""
+    def match_previous(self, doc: Document) -> tuple[dict | None, dict | None]:
+        """(the stored document this one is a new version of, a stored document it may be a new
+        version of when that cannot be told): see `same_directive`."""
         m = doc.metadata
-        rows = list(self.db.query(
-            "select * from documents where file_name = ? or (number != '' and number = ? and issuer = ?) "
-            "order by id desc limit 1", [doc.source.name, m.number, m.issuer]))
-        return rows[0] if rows else None
+        maybe = None
+        for row in self.db.query(
+                "select id, file_name, title, issuer, number, date, school_year, text from documents"
+                " where file_name = ? or (number != '' and number = ? and issuer = ?) order by id desc",
+                [doc.source.name, m.number, m.issuer]):
+            verdict = same_directive(doc, row)
+            if verdict == "same":
+                return row, None
+            if verdict == "maybe" and maybe is None:
+                maybe = row
+        return None, maybe
 
     def sections(self, document_id: int) -> list[dict]:
         return list(self.db["sections"].rows_where("document_id = ?", [document_id], order_by="ordinal"))
@@ -85,21 +167,21 @@ class Store:
     def original_path(self, document: dict) -> Path:
         return self.home / "files" / f"{document['sha256']}.{document['format']}"
 
-    # -- writing ---------------------------------------------------------------------------
+    # -- writing (callers hold `writing()`) ------------------------------------------------------
 
     def save_document(self, doc: Document, original: Path | None, embedded: list[tuple[str, np.ndarray]],
                       embedder_name: str, replaces: int | None = None) -> int:
-        """Insert a fully parsed and embedded document, dropping the version it replaces, atomically.
+        """Insert a fully parsed and embedded document, archiving the version it replaces, in one
+        transaction: after a crash the index holds either the old state or all of the new one.
 
         `embedded` holds each chunk's (passage_hash, vector), in chunk order."""
         if original is not None:
-            target = self.home / "files" / f"{doc.source.sha256}.{doc.source.format}"
-            if not target.exists():
-                shutil.copyfile(original, target)
+            self._keep_original(original, f"{doc.source.sha256}.{doc.source.format}")
         m = doc.metadata
         unit, unit_kind, district = describe_unit(m.issuer, m.issuer_lines, m.place)
-        with self.db.conn:
-            document_id = self.db["documents"].insert({
+        db = self._write_db()
+        with db.atomic():
+            document_id = db["documents"].insert({
                 "file_name": doc.source.name, "sha256": doc.source.sha256, "size": doc.source.size,
                 "format": doc.source.format, "extraction": doc.source.extraction,
                 "parser_version": PARSER_VERSION, "title": display_title(doc), "kind": m.kind,
@@ -108,48 +190,118 @@ class Store:
                 "subject": m.subject, "school_year": m.school_year,
                 "recipients": json.dumps(m.recipients, ensure_ascii=False),
                 "text": doc.text, "ingested_at": _now(),
-                "unit": unit, "unit_kind": unit_kind, "district": district,
+                "unit": unit, "unit_kind": unit_kind, "district": district, "chunk_total": len(doc.chunks),
             }).last_pk
-            self.db["sections"].insert_all(
+            db["sections"].insert_all(
                 {"document_id": document_id, "ordinal": s.ordinal, "parent_ordinal": s.parent,
                  "level": s.level, "label": s.label, "heading": s.heading, "start": s.start,
                  "end": s.end, "month": s.month} for s in doc.sections)
             context = fold(" ".join(filter(None, [m.issuer, m.place, m.subject, m.title])))
+            db["embeddings"].insert_all(
+                ({"model": embedder_name, "content_hash": content_hash, "dim": int(vector.shape[0]),
+                  "vector": np.asarray(vector, dtype=np.float32).tobytes()} for content_hash, vector in embedded),
+                ignore=True)
             chunk_ids: dict[int, int] = {}
-            for chunk, (content_hash, vector) in zip(doc.chunks, embedded):
-                self.db["embeddings"].insert(
-                    {"model": embedder_name, "content_hash": content_hash, "dim": int(vector.shape[0]),
-                     "vector": np.asarray(vector, dtype=np.float32).tobytes()}, ignore=True)
-                chunk_ids[chunk.ordinal] = self.db["chunks"].insert({
+            for chunk, (content_hash, _) in zip(doc.chunks, embedded):
+                chunk_ids[chunk.ordinal] = db["chunks"].insert({
                     "document_id": document_id, "ordinal": chunk.ordinal, "section_ordinal": chunk.section,
                     "path": chunk.path, "month": chunk.month, "start": chunk.start, "end": chunk.end,
                     "text": chunk.text, "content_hash": content_hash,
                     "search_text": fold(chunk.text), "search_context": fold(chunk.path) + " " + context,
                 }).last_pk
-            self.db["tasks"].insert_all(
+            db["tasks"].insert_all(
                 {"document_id": document_id, "chunk_id": chunk_ids.get(t.chunk), "ordinal": t.ordinal,
                  "month": t.month, "text": t.text, "deadline_start": t.deadline_start or None,
                  "deadline_end": t.deadline_end or None, "deadline_text": t.deadline_text,
                  "deadline_kind": t.deadline_kind, "recurring": t.recurring,
                  "year_conflict": int(t.year_conflict)} for t in doc.tasks)
             if replaces is not None:
-                self._delete_rows(replaces)
-            self._bump_generation(embedder_name)
+                self._archive(db, replaces, "replaced", document_id)
+            db.execute("update state set generation = generation + 1, embedder = ?", [embedder_name])
         return document_id
 
-    def remove_document(self, document_id: int, embedder_name: str) -> None:
-        with self.db.conn:
-            self._delete_rows(document_id)
-            self._bump_generation(embedder_name)
+    def remove_document(self, document_id: int, embedder_name: str) -> int:
+        """Remove a document, keeping it as a version `restore_version` can bring back; the
+        version's id."""
+        db = self._write_db()
+        with db.atomic():
+            version = self._archive(db, document_id, "removed", None)
+            db.execute("update state set generation = generation + 1, embedder = ?", [embedder_name])
+        return version
 
-    def _delete_rows(self, document_id: int) -> None:
-        self.db.execute("delete from tasks where document_id = ?", [document_id])
-        self.db.execute("delete from chunks where document_id = ?", [document_id])
-        self.db.execute("delete from sections where document_id = ?", [document_id])
-        self.db.execute("delete from documents where id = ?", [document_id])
+    def discard_document(self, document_id: int, embedder_name: str) -> None:
+        """Delete a document that a crash cut short, keeping no version of it."""
+        db = self._write_db()
+        with db.atomic():
+            for table in ("tasks", "chunks", "sections"):
+                db.execute(f"delete from {table} where document_id = ?", [document_id])
+            db.execute("delete from documents where id = ?", [document_id])
+            db.execute("update state set generation = generation + 1, embedder = ?", [embedder_name])
 
-    def _bump_generation(self, embedder_name: str) -> None:
-        self.db.execute("update state set generation = generation + 1, embedder = ?", [embedder_name])
+    def _keep_original(self, original: Path, name: str) -> None:
+        """Copy the original into files/ whole or not at all: a crash mid-copy leaves a temporary
+        file (deleted by the next writer), never a cut-short original under the real name."""
+        target = self.home / "files" / name
+        if target.exists():
+            return
+        tmp = target.with_name(f".{name}.{secrets.token_hex(4)}.tmp")
+        shutil.copyfile(original, tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+
+    def _archive(self, db: sqlite_utils.Database, document_id: int, action: str, by: int | None) -> int:
+        """Move a document's rows into a version (its original stays in files/) and delete them."""
+        document = next(db.query("select * from documents where id = ?", [document_id]))
+        rows = {table: list(db.query(f"select * from {table} where document_id = ? order by id", [document_id]))
+                for table in ("sections", "chunks", "tasks")}
+        version = db["versions"].insert({
+            "at": _now(), "action": action, "document_id": document_id, "replaced_by": by,
+            "file_name": document["file_name"], "title": document["title"], "sha256": document["sha256"],
+            "format": document["format"],
+            "rows": json.dumps({"document": document, **rows}, ensure_ascii=False)}).last_pk
+        for table in ("tasks", "chunks", "sections"):
+            db.execute(f"delete from {table} where document_id = ?", [document_id])
+        db.execute("delete from documents where id = ?", [document_id])
+        return version
+
+    def versions(self, document_id: int | None = None) -> list[dict]:
+        """Replaced and removed versions, newest first (those of one document and of the
+        documents that replaced it or that it replaced, with `document_id`)."""
+        where, params = "", []
+        if document_id is not None:
+            where, params = " where document_id = ? or replaced_by = ?", [document_id, document_id]
+        return list(self.db.query(
+            "select id, at, action, document_id, replaced_by, file_name, title, sha256, format, restored_as"
+            f" from versions{where} order by id desc", params))
+
+    def restore_version(self, version_id: int, embedder_name: str) -> tuple[int, int | None] | None:
+        """Bring a version back as a document, archiving the document that replaced it (if it is
+        still there) so that can be brought back too: (new document id, id of the one it
+        replaced), or None when there is no such version."""
+        db = self._write_db()
+        with db.atomic():
+            version = next(db.query("select * from versions where id = ?", [version_id]), None)
+            if version is None:
+                return None
+            rows = json.loads(version["rows"])
+            document = {k: v for k, v in rows["document"].items() if k != "id"}
+            document_id = db["documents"].insert({**document, "ingested_at": _now()}).last_pk
+            db["sections"].insert_all({**{k: v for k, v in s.items() if k != "id"}, "document_id": document_id}
+                                      for s in rows["sections"])
+            chunk_ids = {c["id"]: db["chunks"].insert({**{k: v for k, v in c.items() if k != "id"},
+                                                       "document_id": document_id}).last_pk
+                         for c in rows["chunks"]}
+            db["tasks"].insert_all({**{k: v for k, v in t.items() if k != "id"}, "document_id": document_id,
+                                    "chunk_id": chunk_ids.get(t["chunk_id"])} for t in rows["tasks"])
+            replaced = version["replaced_by"]
+            if replaced is not None and db["documents"].count_where("id = ?", [replaced]):
+                self._archive(db, replaced, "replaced", document_id)
+            else:
+                replaced = None
+            db["versions"].update(version_id, {"restored_as": document_id})
+            db.execute("update state set generation = generation + 1, embedder = ?", [embedder_name])
+        return document_id, replaced
 
     def log(self, file_name: str, action: str, *, sha256: str = "", document_id: int | None = None,
             reason: str = "", seconds: float = 0.0) -> None:
@@ -187,6 +339,10 @@ class Store:
             info = json.loads(info_path.read_text())
             if info.get("generation") == generation:
                 index = VectorIndex.load(faiss_path)
+                # A home written before saves were one transaction can hold chunks added after
+                # its last generation bump: the file is then short of vectors.
+                if len(index) != self._vector_count():
+                    index = None
         if index is None:
             index = self._rebuild_vectors()
             index.save(faiss_path)
@@ -195,6 +351,11 @@ class Store:
             tmp.replace(info_path)
         self._vectors, self._vectors_generation = index, generation
         return index
+
+    def _vector_count(self) -> int:
+        return self.db.execute(
+            "select count(*) from chunks c join embeddings e "
+            "on e.content_hash = c.content_hash and e.model = (select embedder from state)").fetchone()[0]
 
     def _rebuild_vectors(self) -> VectorIndex:
         rows = list(self.db.query(
@@ -292,6 +453,42 @@ def passage_hash(embedder_name: str, text: str) -> str:
     return hashlib.sha256(f"{embedder_name}\n{text}".encode()).hexdigest()
 
 
+# Share of word triples two texts must have in common to count as versions of one document.
+SAME_TEXT = 0.6
+
+
+def same_directive(doc: Document, row: dict) -> str:
+    """Whether a new document is a new version of a stored one: "same", "maybe" or "other".
+
+    Same directive: same issuer and number, and issued the same year (numbers restart every
+    year); or same file name and issuer with mostly the same text. A file name or a number alone
+    never decides: offices name files alike, and a garbage parse has no issuer."""
+    m = doc.metadata
+    same_issuer = m.issuer == row["issuer"]
+    if same_issuer and m.number and m.number == row["number"]:
+        if m.date and row["date"]:
+            return "same" if m.date[:4] == row["date"][:4] else "other"
+        if m.school_year and row["school_year"]:
+            return "same" if m.school_year == row["school_year"] else "other"
+        return "maybe"
+    if doc.source.name == row["file_name"]:
+        if same_issuer and text_overlap(doc.text, row["text"]) >= SAME_TEXT:
+            return "same"
+        if (m.issuer and row["issuer"] and not same_issuer) or (m.number and row["number"]):
+            return "other"  # two offices, or two numbered directives of one office
+        return "maybe"
+    return "other"
+
+
+def text_overlap(a: str, b: str) -> float:
+    """Jaccard similarity of the two texts' word triples (accents and case folded)."""
+    def triples(text: str) -> set[tuple[str, ...]]:
+        words = re.findall(r"\w+", fold(text))
+        return set(zip(words, words[1:], words[2:]))
+    x, y = triples(a), triples(b)
+    return len(x & y) / len(x | y) if x or y else 1.0
+
+
 def display_title(doc: Document) -> str:
     """"Kế hoạch số 88/KH-MNSS — Thực hiện nhiệm vụ năm học 2023 - 2024": kind, number, what about."""
     m = doc.metadata
@@ -307,11 +504,27 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
+def _connect(path: Path) -> sqlite_utils.Database:
+    # check_same_thread=False: a bot answers in worker threads. The timeout covers a writer's
+    # transaction (milliseconds) and a reader rebuilding the vectors file.
+    db = sqlite_utils.Database(sqlite3.connect(path, check_same_thread=False, timeout=60))
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    return db
+
+
+def _needs_migration(db: sqlite_utils.Database) -> bool:
+    tables = db.table_names()
+    return ("versions" not in tables or "tasks" not in tables
+            or not {"unit", "chunk_total"} <= set(db["documents"].columns_dict))
+
+
 def _create_schema(db: sqlite_utils.Database) -> None:
     if "documents" in db.table_names():
         _add_tasks_and_units(db)
+        _add_versions(db)
         return
-    with db.conn:
+    with db.atomic():  # whole or not at all: a schema cut short would pass for a complete one
         db["documents"].create({
             "id": int, "file_name": str, "sha256": str, "size": int, "format": str, "extraction": str,
             "parser_version": int, "title": str, "kind": str, "issuer": str, "issuer_lines": str,
@@ -339,12 +552,13 @@ def _create_schema(db: sqlite_utils.Database) -> None:
             "document_id": int, "reason": str, "seconds": float}, pk="id")
         db["state"].insert({"generation": 0, "embedder": ""})
     _add_tasks_and_units(db)
+    _add_versions(db)
 
 
 def _add_tasks_and_units(db: sqlite_utils.Database) -> None:
     """Tables and columns added after the first release; a home made before them gains them
     here, and its documents' units are filled from the metadata already stored."""
-    with db.conn:
+    with db.atomic():
         documents = db["documents"]
         added = [c for c in ("unit", "unit_kind", "district") if c not in documents.columns_dict]
         for column in added:
@@ -362,3 +576,17 @@ def _add_tasks_and_units(db: sqlite_utils.Database) -> None:
             }, pk="id", foreign_keys=[("document_id", "documents", "id"), ("chunk_id", "chunks", "id")])
             db["tasks"].create_index(["document_id"])
             db["tasks"].create_index(["deadline_end"])
+
+
+def _add_versions(db: sqlite_utils.Database) -> None:
+    """Chunk totals, which tell a whole document from one a crash cut short, and the versions
+    table of replaced and removed documents. Older documents keep a NULL total until their file
+    is ingested again and found whole."""
+    with db.atomic():
+        if "chunk_total" not in db["documents"].columns_dict:
+            db["documents"].add_column("chunk_total", int)
+        if "versions" not in db.table_names():
+            db["versions"].create({
+                "id": int, "at": str, "action": str, "document_id": int, "replaced_by": int,
+                "file_name": str, "title": str, "sha256": str, "format": str, "rows": str, "restored_as": int,
+            }, pk="id")
