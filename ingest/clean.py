@@ -25,10 +25,10 @@ _SPACES = re.compile(r"[^\S\t\n]+")
 _RULE = re.compile(r"(?:^|\s)[-_=–—.…]{3,}$")
 # Text that is not the document's: the e-signature stamp ("Ký bởi: ...", "Thời gian ký: ...",
 # "Cơ quan phát hành: ..."), a page number on its own line ("2", "- 2 -", "Trang 2"), and a
-# letter left alone on a line by OCR or a PDF-to-Word conversion.
+# letter or mark left alone on a line by OCR or a PDF-to-Word conversion.
 _NOT_TEXT_LINE = re.compile(
     r"^(?:(?:Ký bởi|Người ký|Thời gian ký|Ngày ký|Cơ quan phát hành)\s*:.*"
-    r"|(?:Trang\s+)?[-–]?\s*\d{1,3}\s*[-–]?|[^\W\d])$",
+    r"|(?:Trang\s+)?[-–]?\s*\d{1,3}\s*[-–]?|[^\W\d]|[\W_]+)$",
     re.I,
 )
 

@@ -125,7 +125,10 @@ def _paragraph_lines(paragraph, numbering: _Numbering) -> list[str]:
     parts: list[str] = []
     text_boxes: list = []
     _collect_text(paragraph, parts, text_boxes)
-    lines = [numbering.label(paragraph) + "".join(parts)]
+    label, text = numbering.label(paragraph), "".join(parts)
+    if label.strip() in _KEPT_BULLETS and text.lstrip()[:1] in _KEPT_BULLETS:
+        label = ""  # the bullet is typed as well as numbered: "- - Lao động ..."
+    lines = [label + text]
     for box in text_boxes:
         lines.extend(_block_lines(box, numbering))
     return lines
@@ -460,22 +463,28 @@ def _antiword(path: Path) -> str | None:
     # Text mode draws tables as "|cell |cell |" wrapped inside each column, so a wrapped cell and
     # a new row look alike. The DocBook mode keeps rows and cells apart: take tables from there.
     tables: list[list[str]] = []
-    if any(line.startswith("|") for line in lines):
+    if any(line.lstrip().startswith("|") for line in lines):
         docbook = _run(["antiword", "-x", "db", str(path)])
         tables = _docbook_tables(docbook) if docbook else []
     next_tables = iter(tables)
     result: list[str] = []
-    for is_table, group in itertools.groupby(lines, key=lambda line: line.startswith("|")):
+    for is_table, group in itertools.groupby(lines, key=lambda line: line.lstrip().startswith("|")):
         if is_table:
             result.extend(next(next_tables, None) or group)
         else:
             # antiword puts a blank line after every paragraph, and draws tab stops as runs of
             # spaces: a wide gap inside a line separates columns (issuer | motto, number | date).
-            result.extend(_WIDE_GAP.sub("\t", line) for line in group if line)
+            result.extend(_WIDE_GAP.sub(_column_gap, line) for line in group if line)
     return "\n".join(result)
 
 
-_WIDE_GAP = re.compile(r"(?<=\S) {4,}(?=\S)")
+# A column starts with a capital or a digit; spaces typed before a lower-case word are a
+# sentence's own ("... hiệu quả;        vệ sinh ...").
+_WIDE_GAP = re.compile(r"(?<=\S) {4,}(?=(\S))")
+
+
+def _column_gap(match: re.Match) -> str:
+    return " " if match.group(1).islower() else "\t"
 
 
 def _docbook_tables(xml: bytes) -> list[list[str]]:

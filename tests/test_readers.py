@@ -11,7 +11,7 @@ import docx
 import pytest
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
-from fpdf import FPDF
+from fpdf import FPDF, FontFace
 
 from ingest.errors import CorruptFile, EmptyDocument, IngestError, UnsupportedFile
 from ingest.readers import read_text
@@ -179,6 +179,30 @@ def test_docx_table_rows_come_tab_joined_between_the_paragraphs_around_them(tmp_
     ]
 
 
+def test_docx_header_table_keeps_each_header_line_a_cell_of_its_own(tmp_path):
+    document = docx.Document()
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).paragraphs[0].text = "UBND XÃ SƠN THUỶ"
+    table.cell(0, 0).add_paragraph("TRƯỜNG MN NINH LAI")
+    table.cell(0, 1).paragraphs[0].add_run("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM").add_break()
+    table.cell(0, 1).paragraphs[0].add_run("Độc lập - Tự do - Hạnh phúc")
+    table.cell(1, 0).paragraphs[0].text = "Số: 36/KH-Ntr"
+    table.cell(1, 1).paragraphs[0].text = "Ninh Lai, ngày 15 tháng 9 năm 2025"
+    body = document.add_table(rows=1, cols=2)  # an ordinary table: a cell stays one cell
+    body.cell(0, 0).paragraphs[0].text = "1"
+    body.cell(0, 1).paragraphs[0].text = "Quét sân"
+    body.cell(0, 1).add_paragraph("Chăm sóc bồn hoa")
+    document.save(tmp_path / "header.docx")
+
+    text, _ = read_text(tmp_path / "header.docx")
+
+    assert text.splitlines() == [
+        "UBND XÃ SƠN THUỶ\tTRƯỜNG MN NINH LAI\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\tĐộc lập - Tự do - Hạnh phúc",
+        "Số: 36/KH-Ntr\tNinh Lai, ngày 15 tháng 9 năm 2025",
+        "1\tQuét sân Chăm sóc bồn hoa",
+    ]
+
+
 def test_docx_reads_text_boxes_once_and_tracked_changes_as_accepted(tmp_path):
     document = docx.Document()
     document.add_paragraph("UBND HUYỆN AN LÃO")
@@ -338,6 +362,105 @@ def test_pdf_text_and_table_in_reading_order_without_duplicates(tmp_path):
         "\tNộp báo cáo học kỳ I",
         "Nơi nhận:",
         "Lưu: VT.",
+    ]
+
+
+def test_pdf_drops_page_numbers_and_a_table_header_repeated_on_the_next_page(tmp_path):
+    class Numbered(FPDF):
+        def header(self):
+            if self.page_no() > 1:
+                self.cell(0, 6, str(self.page_no()), align="C", new_x="LMARGIN", new_y="NEXT")
+
+    pdf = Numbered(format="A4")
+    pdf.add_font("DejaVu", fname=str(FONT))
+    pdf.set_font("DejaVu", size=12)
+    pdf.add_page()
+    pdf.multi_cell(0, 8, "Phụ lục: lịch thi", new_x="LMARGIN", new_y="NEXT")
+    with pdf.table(col_widths=(20, 130), headings_style=FontFace(), repeat_headings=1) as table:
+        for number in range(40):
+            row = table.row()
+            for cell in ("TT", "Nội dung") if number == 0 else (str(number), f"Việc số {number}"):
+                row.cell(cell)
+    pdf.output(tmp_path / "table.pdf")
+
+    lines = read_text(tmp_path / "table.pdf")[0].splitlines()
+
+    assert lines.count("TT\tNội dung") == 1
+    assert [line for line in lines if "\t" not in line] == ["Phụ lục: lịch thi"]
+    assert lines[-1] == "39\tViệc số 39"
+
+
+# --- .md -----------------------------------------------------------------------------------
+
+CRAWL = """\
+UBND THÀNH PHỐ HÀ
+NỘI
+**SỞ GIÁO DỤC VÀ ĐÀO TẠO**
+-------
+|
+**CỘNG HÒA XÃ HỘI
+CHỦ NGHĨA VIỆT NAM**
+Độc lập - Tự do - Hạnh phúc
+|
+|
+Số: 5095/SGDĐT-CTTTHSSV
+*V/v tăng cường các biện pháp cấp bách về
+kiểm soát ô nhiễm môi trường không khí*
+|
+*Hà Nội, ngày 03
+tháng 12 năm 2025*
+|
+Thực hiện Công văn số
+6356/UBND-NNMT ngày 01/12/2025 của UBND Thành phố về việc tăng cường các biện
+pháp cấp bách *(Văn bản đính kèm)*;
+Nhằm đảm bảo sức khỏe cho học
+sinh, các đơn vị thực hiện như sau:
+- Hạn
+chế các hoạt động ngoài trời khi **(VN_AQI ≥
+301)**.
+|
+**STT**
+|
+**Cấp học**
+|
+**Mức thu**
+|
+|
+1
+|
+Giáo dục mầm non
+|
+80
+|
+| Nơi nhận: - Như trên. | KT. GIÁM ĐỐC ------- |
+|---|---|
+"""
+
+
+def test_markdown_crawl_joins_wrapped_lines_and_reads_cells(tmp_path):
+    path = tmp_path / "crawl.md"
+    path.write_text(CRAWL, encoding="utf-8")
+
+    text, method = read_text(path)
+
+    assert method == "text"
+    assert text.splitlines() == [
+        "UBND THÀNH PHỐ HÀ NỘI",
+        "SỞ GIÁO DỤC VÀ ĐÀO TẠO",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "Số: 5095/SGDĐT-CTTTHSSV",
+        "V/v tăng cường các biện pháp cấp bách về kiểm soát ô nhiễm môi trường không khí",
+        "Hà Nội, ngày 03 tháng 12 năm 2025",
+        "Thực hiện Công văn số 6356/UBND-NNMT ngày 01/12/2025 của UBND Thành phố về việc tăng cường"
+        " các biện pháp cấp bách (Văn bản đính kèm);",
+        "Nhằm đảm bảo sức khỏe cho học sinh, các đơn vị thực hiện như sau:",
+        "- Hạn chế các hoạt động ngoài trời khi (VN_AQI ≥ 301).",
+        "STT",
+        "Cấp học",
+        "Mức thu",
+        "1\tGiáo dục mầm non\t80",
+        "Nơi nhận: - Như trên.\tKT. GIÁM ĐỐC",
     ]
 
 
