@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from .api import Congvan
+from .api import Congvan, expand_paths
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Hỏi đáp công văn, kế hoạch, hướng dẫn cho giáo viên mầm non.")
@@ -21,20 +21,45 @@ HomeOption = typer.Option(None, "--home", envvar="CONGVAN_HOME", help="Data fold
 
 @app.command()
 def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders of directives."),
+           replace: Optional[int] = typer.Option(
+               None, "--replace", metavar="ID", help="The file is a new version of document ID: replace it."),
+           add: bool = typer.Option(False, "--add", help="Add as new documents; replace nothing."),
            home: Optional[Path] = HomeOption):
-    """Load directives (.docx, .doc, .pdf, .txt, .md); a new version replaces the old one."""
+    """Load directives (.docx, .doc, .pdf, .txt, .md). A file replaces a loaded document only when
+    both are the same directive (same issuer, number and year; or same file name, issuer and
+    mostly the same text); the replaced version stays in `congvan history`."""
+    if replace is not None and add:
+        console.print("Chọn một trong hai: --replace hoặc --add.")
+        raise typer.Exit(2)
     cv = Congvan(home)
+    files = {p.name: p for p in expand_paths(paths)}
+    errors = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+                  TimeElapsedColumn(), console=errors, transient=True) as bar:
         task = bar.add_task("Đang nạp", total=None)
-        results = cv.ingest(paths, progress=lambda name, done, total: bar.update(
-            task, completed=done, total=total, description=f"Đang nạp {name}"))
+        try:
+            results = cv.ingest(paths, progress=lambda name, done, total: bar.update(
+                task, completed=done, total=total, description=f"Đang nạp {name}"), replace=replace, add=add,
+                waiting=lambda: bar.console.print("Đang có tiến trình khác nạp văn bản, đang chờ…"))
+        except ValueError as error:
+            console.print(str(error), highlight=False)
+            raise typer.Exit(2)
     table = Table("Tệp", "Kết quả", "Chi tiết", show_lines=False)
     labels = {"added": "đã thêm", "updated": "đã cập nhật", "unchanged": "không đổi", "failed": "lỗi"}
     for r in results:
         detail = r.reason if r.action == "failed" else f"#{r.document_id} {r.title} · {r.issuer} · {r.chunks} đoạn"
+        if r.replaced is not None:
+            detail += f" · thay #{r.replaced} (bản cũ ở «congvan history {r.document_id}»)"
         table.add_row(r.file, labels[r.action], detail)
     console.print(table)
+    for r in results:
+        if r.maybe_replaces is not None:
+            other = cv.document(r.maybe_replaces)
+            console.print(
+                f"{r.file}: đã thêm thành văn bản mới #{r.document_id}, nhưng có thể là bản mới của "
+                f"#{r.maybe_replaces} {other['title'] if other else ''}. Nếu đúng, thay bản cũ bằng: "
+                f"congvan ingest --replace {r.maybe_replaces} \"{files.get(r.file, r.file)}\" "
+                f"rồi xoá bản vừa thêm: congvan remove {r.document_id}", highlight=False)
     counts = {a: sum(r.action == a for r in results) for a in labels}
     console.print(" · ".join(f"{labels[a]}: {n}" for a, n in counts.items()))
     if results and counts["failed"] == len(results):
@@ -82,12 +107,47 @@ def show(doc: str = typer.Argument(..., help="Document id or file name."), home:
 
 @app.command()
 def remove(doc: str = typer.Argument(..., help="Document id or file name."), home: Optional[Path] = HomeOption):
-    """Remove a document and everything indexed from it."""
-    removed = Congvan(home).remove(doc)
+    """Remove a document and everything indexed from it (kept in `congvan history`)."""
+    removed = Congvan(home).remove(doc, waiting=_say_waiting)
     if not removed:
         console.print(f"Không có văn bản {doc}.")
         raise typer.Exit(1)
-    console.print(f"Đã xoá #{removed['id']} {removed['title']}", highlight=False)
+    console.print(f"Đã xoá #{removed['id']} {removed['title']} (lấy lại: congvan restore {removed['version']})",
+                  highlight=False)
+
+
+@app.command()
+def history(doc: Optional[int] = typer.Argument(None, help="Only this document's versions (its id)."),
+            home: Optional[Path] = HomeOption):
+    """Replaced and removed versions of documents; `congvan restore VERSION` brings one back."""
+    versions = Congvan(home).history(doc)
+    if not versions:
+        console.print("Chưa có phiên bản cũ nào.")
+        return
+    table = Table("Phiên bản", "Lúc", "Việc", "Văn bản", "Tệp")
+    for v in versions:
+        what = f"bị thay bằng #{v['replaced_by']}" if v["action"] == "replaced" else "bị xoá"
+        if v["restored_as"] is not None:
+            what += f", đã khôi phục thành #{v['restored_as']}"
+        table.add_row(str(v["id"]), v["at"], what, f"#{v['document_id']} {v['title']}", v["file_name"])
+    console.print(table)
+
+
+@app.command()
+def restore(version: int = typer.Argument(..., help="Version number, from `congvan history`."),
+            home: Optional[Path] = HomeOption):
+    """Bring back a replaced or removed version; the document that replaced it is kept as a version."""
+    restored = Congvan(home).restore_version(version, waiting=_say_waiting)
+    if restored is None:
+        console.print(f"Không có phiên bản {version}.")
+        raise typer.Exit(1)
+    document, replaced = restored
+    console.print(f"Đã khôi phục phiên bản {version} thành #{document['id']} {document['title']}"
+                  + (f"; #{replaced} được lưu vào lịch sử" if replaced is not None else ""), highlight=False)
+
+
+def _say_waiting() -> None:
+    Console(stderr=True).print("Đang có tiến trình khác nạp văn bản, đang chờ…")
 
 
 @app.command()

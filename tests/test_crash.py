@@ -1,9 +1,10 @@
 """kill -9 during an ingest, at chosen statements of the save and at random moments: a fresh
 open then finds either the old state or the whole new document, and a re-run completes it.
 
-The ingest runs in a child process (`python -m tests.test_crash HOME FILE [lockstep]`). In
+The ingest runs in a child process (`python -m tests.test_crash HOME FILE [lockstep] [real]`). In
 lockstep mode the child announces each SQL statement on stdout and waits for a line on stdin
-before running it, so the parent can kill it right before any statement it picks."""
+(or its end) before running it, so the parent can kill it right before any statement it picks, or
+hold it there. With `real` it embeds with the bundled model instead of HashEmbedder."""
 from __future__ import annotations
 
 import hashlib
@@ -91,9 +92,9 @@ def fresh_home(folder: Path, name: str) -> Path:
     return home
 
 
-def child(home: Path, file: Path, lockstep: bool) -> subprocess.Popen:
+def child(home: Path, file: Path, lockstep: bool, real: bool = False) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "tests.test_crash", str(home), str(file)]
-                            + (["lockstep"] if lockstep else []),
+                            + (["lockstep"] if lockstep else []) + (["real"] if real else []),
                             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
 
@@ -189,8 +190,8 @@ def test_a_document_cut_short_by_an_older_version_is_found_and_ingested_again(sc
     assert result.action == "unchanged"
 
 
-def _child_main(home: str, file: str, lockstep: bool) -> None:
-    cv = Congvan(home, embedder=HashEmbedder())
+def _child_main(home: str, file: str, lockstep: bool, real: bool) -> None:
+    cv = Congvan(home, embedder=None if real else HashEmbedder())
     if lockstep:
         def announce(statement: str) -> None:
             print(" ".join(statement.split())[:120], flush=True)
@@ -203,4 +204,4 @@ def _child_main(home: str, file: str, lockstep: bool) -> None:
 
 
 if __name__ == "__main__":
-    _child_main(sys.argv[1], sys.argv[2], sys.argv[3:] == ["lockstep"])
+    _child_main(sys.argv[1], sys.argv[2], "lockstep" in sys.argv[3:], "real" in sys.argv[3:])
