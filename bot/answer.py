@@ -9,20 +9,26 @@ from index.fold import fold
 from index.vocabulary import Vocabulary
 
 from .lexicon import OPPOSITE_QUALIFIERS
+from .confidence import Confidence, decide, signals
 from .query import Query
 from .scope import Scope
 from .search import Hit
 from .tasks import deadline_label
 
-# The best passage must hold at least this share of the question's information, or we abstain;
-# a passage cited beside it needs CITE_COVERAGE, and a rival document's different fact is shown
-# when its passage comes within RIVAL_COVERAGE_GAP of the best and states that kind of fact.
-MIN_COVERAGE = 0.5
-CITE_COVERAGE = 0.35
+# The lead may be any of the top three passages scored within LEAD_SCORE_GAP of the first; a
+# passage is cited beside it when it scores at least CITE_SCORE_SHARE of the first; a rival
+# document's different fact is shown when its passage comes within RIVAL_COVERAGE_GAP of the
+# lead's coverage and states that kind of fact.
+LEAD_SCORE_GAP = 0.15
+CITE_SCORE_SHARE = 0.6
 MAX_CITATIONS = 5
+_FACT_INTENTS = ("when", "how_many", "where")
 # A sentence that states what was asked (a date for "khi nào") beats one that only echoes the question.
 STATES_ASKED_BONUS = 0.25
 RIVAL_COVERAGE_GAP = 0.35
+# A quote may run on this far to reach the asked fact stated just after the best-matching clause.
+WINDOW_SENTENCES = 3
+WINDOW_CHARS = 450
 CONTRADICTION_PENALTY = 0.5
 
 _DATE = r"(?<![\d/])\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{4})?(?![\d/])"
@@ -40,7 +46,10 @@ _WHEN_PATTERNS = [
 ]
 _WHEN = re.compile("|".join(f"(?:{p})" for p in _WHEN_PATTERNS), re.I)
 _HOW_MANY = re.compile(
-    r"(?:tối thiểu|tối đa|ít nhất|trên|dưới|đạt|giảm|tăng)?\s*\d+(?:[\.,]\d+)?\s*%"
+    # Amounts of money: "450.000 đồng/tháng", "35.000đ", "17,000", "1,5 triệu đồng", "50.000 triệu đồng".
+    r"\d{1,3}(?:[\.,]\d{3})+(?:\s*(?:triệu|tỷ|nghìn|ngàn))?\s*(?:đồng|đ|VNĐ|vnđ)?(?:\s*/\s*[^\W\d_]+(?:\s[^\W\d_]+)?)?"
+    r"|\d+(?:,\d+)?\s*(?:triệu|tỷ|nghìn|ngàn)\s*(?:đồng|đ)(?:\s*/\s*[^\W\d_]+)?"
+    r"|(?:tối thiểu|tối đa|ít nhất|trên|dưới|đạt|giảm|tăng)?\s*\d+(?:[\.,]\d+)?\s*%"
     r"|\d+(?:[\.,]\d+)?\s*(?:lần\s*/\s*\w+|lần|giáo viên|trẻ|nhóm|lớp|trường|người|tháng|ngày|tuổi)"
     r"(?:\s*/\s*\w+)?", re.I)
 _WHERE = re.compile(r"(?<!\w)(?:tại|ở)\s+((?:trường\s+)?(?:MN|mầm non|Mầm non|MG|mẫu giáo)?\s*[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ][^\s,;\.\)]*(?:\s+[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ][^\s,;\.\)]*)*)")
@@ -51,6 +60,10 @@ _LOWER = _UPPER.lower().replace("đ", "") + "đ"
 # Sentence ends too, but not after numbering ("1.2. Chất lượng") or a capital abbreviation ("TP.").
 _SENTENCE_BREAK = re.compile(
     rf"\n|;\s*|\s[-+•]\s+(?=[{_UPPER}])|(?<=[{_LOWER}\)%][\.!?])\s+(?=[{_UPPER}\d])")
+
+
+# "4. Tham luận …", "a) Đối tượng …": an item's heading, whose content is the next line.
+_NUMBERED_HEADING = re.compile(r"^(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ])\s*[\.\)]\s+\S.{0,80}$")
 
 
 @dataclass
@@ -82,6 +95,7 @@ class Answer:
     searched: str = ""
     trace: dict | None = None  # filled by Congvan.ask(explain=True)
     confidence: str = "high"  # "high": an answer; "low": the closest passages, to be checked; "none"
+    signals: dict = field(default_factory=dict)  # what the confidence was computed from, for --explain
     # The passages search ranked, before any answer logic (file, quote): what recall@k measures.
     retrieved: list[dict] = field(default_factory=list)
 
@@ -92,6 +106,7 @@ class Answer:
                 c.pop(key)
         data.pop("searched")
         data.pop("retrieved")
+        data.pop("signals")
         if data["trace"] is None:
             data.pop("trace")
         return data
@@ -101,25 +116,45 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
             scope: Scope | None = None, tasks: dict[int, list[dict]] | None = None) -> Answer:
     """The answer from ranked passages. `scope` says which documents to lead with (the asker's
     unit, the current school year, the newest version); `tasks` are the extracted tasks of the
-    passages, by chunk id, whose normalised deadlines complete a "khi nào" answer."""
+    passages, by chunk id, whose normalised deadlines complete a "khi nào" answer.
+
+    Search's ranking is trusted: the lead is chosen only among passages scored close to the first
+    (the asker's unit and the current school year decide between them), and how sure the answer
+    is comes from bot/confidence.py, not from one lexical cut-off."""
     searched = _searched(query)
-    evidence = [h for h in hits if h.coverage >= CITE_COVERAGE]
-    if not any(h.coverage >= MIN_COVERAGE for h in evidence):
-        return Answer(question=query.original, abstained=True, searched=query.text,
-                      answer=prompts.render("no_answer", searched=searched, documents=document_count))
-    # Lead with the strongest evidence among the top-ranked, not blindly with rank one.
-    strong = [h for h in evidence[:3] if h.coverage >= MIN_COVERAGE] or [
-        next(h for h in evidence if h.coverage >= MIN_COVERAGE)]
-    best = max(strong, key=lambda h: scope.lead_key(h.row, h.coverage, h.score) if scope else (h.coverage, h.score))
-    evidence = [best] + [h for h in evidence if h is not best]
-    citations = [_citation(h, query, vocabulary, scope) for h in evidence[:MAX_CITATIONS]]
+    if not hits:
+        return _no_answer(query, searched, document_count, None)
+    top = hits[0].score
+    close = [h for h in hits[:3] if h.score >= top - LEAD_SCORE_GAP]
+    best = max(close, key=lambda h: scope.lead_key(h.row, h.coverage, h.score) if scope else (h.score,))
+    ranked = [best] + [h for h in hits if h is not best]
+    lead_sentence = best_sentence(best.row["text"], query, vocabulary)
+    readings = [words for words in (query.words, query.synonym_words) if words]
+    sure = decide(signals(ranked, _states_fact(query.intent, lead_sentence), query.intent in _FACT_INTENTS,
+                          min((vocabulary.unknown_share(words) for words in readings), default=0.0),
+                          min((vocabulary.rarest_missing(words, best.chunk_id) for words in readings), default=0.0)))
+    if sure.level == "none":
+        return _no_answer(query, searched, document_count, sure)
+    evidence = [h for h in ranked[:MAX_CITATIONS] if h is best or h.score >= CITE_SCORE_SHARE * top]
+    citations = [_citation(h, query, vocabulary, scope) for h in evidence]
     per_document = _per_document(query, evidence, citations, scope, tasks or {})
     # Sources in the order the answer names them, then the rest by relevance.
     named = [item["citation"] for item in per_document]
     citations = [citations[i] for i in named] + [c for i, c in enumerate(citations) if i not in named]
-    text = prompts.render("answer", searched=searched, per_document=per_document, citations=citations)
+    template = "answer" if sure.level == "high" else "low_confidence"
+    text = prompts.render(template, searched=searched, per_document=per_document, citations=citations)
     return Answer(question=query.original, answer=text, abstained=False, citations=citations,
-                  searched=query.text)
+                  searched=query.text, confidence=sure.level, signals=_signals(sure))
+
+
+def _no_answer(query: Query, searched: str, document_count: int, sure: Confidence | None) -> Answer:
+    return Answer(question=query.original, abstained=True, searched=query.text, confidence="none",
+                  answer=prompts.render("no_answer", searched=searched, documents=document_count),
+                  signals=_signals(sure))
+
+
+def _signals(sure: Confidence | None) -> dict:
+    return {"probability": sure.probability, **sure.signals} if sure else {}
 
 
 def _searched(query: Query) -> str:
@@ -222,20 +257,36 @@ def citation_of(row: dict, sentence: str, score: float, scope: Scope | None = No
 
 def best_sentence(text: str, query: Query, vocabulary: Vocabulary) -> str:
     """The line or clause of a passage that holds most of the question and, when the question
-    asks for a date, number or place, states one."""
-    best, best_score = text, -1.0
-    for piece in _SENTENCE_BREAK.split(text):
-        sentence = _display(piece)
-        if not any(c.isalnum() for c in sentence):
-            continue
-        readings = [words for words in (query.words, query.synonym_words) if words]
-        score = (max((vocabulary.text_coverage(words, sentence) for words in readings), default=0.0)
-                 + STATES_ASKED_BONUS * _states_fact(query.intent, sentence)
-                 - CONTRADICTION_PENALTY * _contradicts(query.text, sentence)
-                 - 0.0005 * len(sentence))
-        if score > best_score:
-            best, best_score = sentence, score
-    return best
+    asks for a date, number or place, states one; widened to the next clause or two when the best
+    one only introduces the fact ("… gồm:", a numbered heading) or when the fact it asks for is
+    stated just after it ("… gửi báo cáo quyết toán" / "trước ngày 20 tháng 7")."""
+    sentences = [s for s in map(_display, _SENTENCE_BREAK.split(text)) if any(c.isalnum() for c in s)]
+    if not sentences:
+        return text
+    readings = [words for words in (query.words, query.synonym_words) if words]
+
+    def score(sentence: str) -> float:
+        return (max((vocabulary.text_coverage(words, sentence) for words in readings), default=0.0)
+                + STATES_ASKED_BONUS * _states_fact(query.intent, sentence)
+                - CONTRADICTION_PENALTY * _contradicts(query.text, sentence)
+                - 0.0005 * len(sentence))
+
+    best = max(range(len(sentences)), key=lambda i: score(sentences[i]))
+    return " ".join(sentences[best:_window_end(sentences, best, query.intent)])
+
+
+def _window_end(sentences: list[str], best: int, intent: str) -> int:
+    """Where the quote shown for sentence `best` ends (exclusive)."""
+    end = best + 1
+    if sentences[best].endswith(":") or _NUMBERED_HEADING.match(sentences[best]):
+        end = min(len(sentences), end + 1)
+    if intent in ("when", "how_many", "where") and not _states_fact(intent, " ".join(sentences[best:end])):
+        for j in range(end, min(len(sentences), best + 1 + WINDOW_SENTENCES)):
+            if _states_fact(intent, sentences[j]):
+                if sum(map(len, sentences[best:j + 1])) <= WINDOW_CHARS:
+                    end = j + 1
+                break
+    return end
 
 
 def _contradicts(question: str, sentence: str) -> bool:

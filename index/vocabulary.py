@@ -83,6 +83,24 @@ class Vocabulary:
         """The same measure for any piece of text, e.g. one sentence of a chunk."""
         return self._coverage(words, self._keys_of(text).__contains__)
 
+    def unknown_share(self, words: list[str]) -> float:
+        """Share of the question's weight in words that no chunk contains at all: a question
+        about a subject, place or age the documents never mention."""
+        return self._share([_key(w) for w in words if w], lambda key: self._df_of(key) == 0)
+
+    def rarest_missing(self, words: list[str], chunk_id: int) -> float:
+        """The rarest word of the question that the corpus knows but this chunk lacks, as its IDF
+        over the largest IDF possible (0 when the chunk holds every known word): a passage about
+        "Lịch sử" answering a question about "Địa lí", or about Hà Nội when Vĩnh Long is asked."""
+        held = set(self.keys.get(chunk_id, np.empty(0, dtype=np.int32)).tolist())
+        missing = [self.idf(key) for key in map(_key, filter(None, words))
+                   if self._df_of(key) and self._ids[key] not in held]
+        return max(missing, default=0.0) / math.log(1 + self.size)
+
+    def _df_of(self, key: str) -> int:
+        number = self._ids.get(key)
+        return self._df[number] if number is not None else 0
+
     def _coverage(self, words: list[str], holds: Callable[[str], bool]) -> float:
         singles = [_key(w) for w in words if w]
         pairs = [_pair_key(a, b) for a, b in zip(words, words[1:]) if a and b]
