@@ -59,7 +59,8 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders of dir
                 f"{r.file}: đã thêm thành văn bản mới #{r.document_id}, nhưng có thể là bản mới của "
                 f"#{r.maybe_replaces} {other['title'] if other else ''}. Nếu đúng, thay bản cũ bằng: "
                 f"congvan ingest --replace {r.maybe_replaces} \"{files.get(r.file, r.file)}\" "
-                f"rồi xoá bản vừa thêm: congvan remove {r.document_id}", highlight=False)
+                f"rồi xoá bản vừa thêm: congvan remove {r.document_id}",
+                highlight=False, soft_wrap=True)  # unwrapped, so the commands copy whole
     counts = {a: sum(r.action == a for r in results) for a in labels}
     console.print(" · ".join(f"{labels[a]}: {n}" for a, n in counts.items()))
     if results and counts["failed"] == len(results):

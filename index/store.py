@@ -182,7 +182,7 @@ class Store:
         db = self._write_db()
         with db.atomic():
             document_id = db["documents"].insert({
-                "file_name": doc.source.name, "sha256": doc.source.sha256, "size": doc.source.size,
+                "id": _next_document_id(db), "file_name": doc.source.name, "sha256": doc.source.sha256, "size": doc.source.size,
                 "format": doc.source.format, "extraction": doc.source.extraction,
                 "parser_version": PARSER_VERSION, "title": display_title(doc), "kind": m.kind,
                 "issuer": m.issuer, "issuer_lines": json.dumps(m.issuer_lines, ensure_ascii=False),
@@ -276,16 +276,18 @@ class Store:
             f" from versions{where} order by id desc", params))
 
     def restore_version(self, version_id: int, embedder_name: str) -> tuple[int, int | None] | None:
-        """Bring a version back as a document, archiving the document that replaced it (if it is
-        still there) so that can be brought back too: (new document id, id of the one it
-        replaced), or None when there is no such version."""
+        """Bring a version back as a document, under its old id unless that is in use (restored
+        before), archiving the document that replaced it (if it is still there) so that can be
+        brought back too: (document id, id of the one it replaced), or None for no such version."""
         db = self._write_db()
         with db.atomic():
             version = next(db.query("select * from versions where id = ?", [version_id]), None)
             if version is None:
                 return None
             rows = json.loads(version["rows"])
-            document = {k: v for k, v in rows["document"].items() if k != "id"}
+            document = rows["document"]
+            if db["documents"].count_where("id = ?", [document["id"]]):  # restored once already
+                document["id"] = _next_document_id(db)
             document_id = db["documents"].insert({**document, "ingested_at": _now()}).last_pk
             db["sections"].insert_all({**{k: v for k, v in s.items() if k != "id"}, "document_id": document_id}
                                       for s in rows["sections"])
@@ -502,6 +504,13 @@ def display_title(doc: Document) -> str:
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def _next_document_id(db: sqlite_utils.Database) -> int:
+    """Ids are never reused (SQLite would reuse the highest after a deletion): history and
+    answers name documents by id, and a replaced or removed one keeps its id, to be restored as."""
+    return 1 + db.execute("select max(coalesce((select max(id) from documents), 0),"
+                          " coalesce((select max(document_id) from versions), 0))").fetchone()[0]
 
 
 def _connect(path: Path) -> sqlite_utils.Database:
