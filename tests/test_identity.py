@@ -88,9 +88,11 @@ def test_a_file_that_only_shares_a_name_is_added_with_a_hint_how_to_replace(tmp_
     result = cli("ingest", str(unnumbered), home=home)
     assert "đã thêm: 1" in result.output
     assert f"có thể là bản mới của #1" in result.output
-    assert f'congvan ingest --replace 1 "{unnumbered}"' in result.output
+    assert f'congvan remove 2 && congvan ingest --replace 1 "{unnumbered}"' in result.output
     assert len(Congvan(home).documents()) == 2
 
+    refused = cli("ingest", "--replace", "1", str(unnumbered), home=home)
+    assert "đã có ở văn bản #2" in refused.output and len(Congvan(home).documents()) == 2
     assert cli("remove", "2", home=home).exit_code == 0
     result = cli("ingest", "--replace", "1", str(unnumbered), home=home)
     assert "đã cập nhật: 1" in result.output and "thay #1" in result.output
