@@ -90,7 +90,7 @@ class Store:
     def _repair(self) -> None:
         """Delete the originals (and half-copied files) of saves that never committed. Rows need
         no repair: a save is one transaction, so SQLite rolled back whatever a crash interrupted."""
-        kept = {f"{r['sha256']}.{r['format']}" for r in self.db.query(
+        kept = {f"{r['sha256']}.{r['format']}" for r in self._write_db().query(
             "select sha256, format from documents union select sha256, format from versions")}
         for path in (self.home / "files").iterdir():
             if path.name not in kept:
@@ -118,9 +118,13 @@ class Store:
                                   [ref if str(ref).isdigit() else -1, str(ref)]))
         return rows[0] if rows else None
 
+    # The checks an ingest decides by read through the writer's connection: the reading one may
+    # be pinned to an older snapshot by a question still reading, and miss what another process
+    # just saved.
+
     def document_by_sha256(self, sha256: str) -> dict | None:
         """The document made from exactly this file by the current parser, if any."""
-        rows = list(self.db.query(_DOCUMENT_SELECT + " where d.sha256 = ? and d.parser_version = ?",
+        rows = list(self._write_db().query(_DOCUMENT_SELECT + " where d.sha256 = ? and d.parser_version = ?",
                                   [sha256, PARSER_VERSION]))
         return rows[0] if rows else None
 
@@ -131,7 +135,7 @@ class Store:
         chunk_total = document["chunk_total"] if chunk_total is None else chunk_total
         if chunk_total is None:
             return None
-        with_vectors = self.db.execute(
+        with_vectors = self._write_db().execute(
             "select count(*) from chunks c join embeddings e on e.content_hash = c.content_hash"
             " and e.model = (select embedder from state) where c.document_id = ?", [document["id"]]).fetchone()[0]
         return document["chunk_count"] == with_vectors == chunk_total
@@ -150,10 +154,10 @@ class Store:
         version of when that cannot be told): see `same_directive`."""
         m = doc.metadata
         maybe = None
-        for row in self.db.query(
+        for row in list(self._write_db().query(
                 "select id, file_name, title, issuer, number, date, school_year, text from documents"
                 " where file_name = ? or (number != '' and number = ? and issuer = ?) order by id desc",
-                [doc.source.name, m.number, m.issuer]):
+                [doc.source.name, m.number, m.issuer])):
             verdict = same_directive(doc, row)
             if verdict == "same":
                 return row, None
