@@ -27,6 +27,9 @@ MAX_SYLLABLES = 4
 LEXICON_COUNT = 3
 # Another form is worth searching too when it is seen at least this share as often as the best.
 ALTERNATIVE_SHARE = 0.35
+# Taken off each count of a run after its context (and given to what shorter contexts predict): a
+# run seen once keeps a quarter of its weight, one seen hundreds of times nearly all.
+DISCOUNT = 0.75
 # Count given to a word the corpus never uses, so it keeps a small probability of its own.
 UNSEEN_COUNT = 0.1
 # The chance that someone who types diacritics left them off a word the corpus also writes
@@ -69,7 +72,7 @@ class Restorer:
         self.forms: dict[str, Counter[str]] = defaultdict(Counter)
         self.total = 0  # syllables counted: the unigram model's denominator
         # How many different words follow each run of 1-3 syllables: a run followed by many words
-        # ("các") predicts an unseen follower far less surely than one followed by few ("bao").
+        # ("các") leaves more room for an unseen follower than one followed by few ("bao").
         self.followers: Counter[str] = Counter()
         for text in texts:
             self.add(text)
@@ -182,9 +185,9 @@ class Restorer:
         return list(beam[0][1][1:-1])
 
     def _probability(self, context: tuple[str, ...], word: str) -> float:
-        """P(word | context): each longer context's counts interpolated with the shorter one's
-        estimate in proportion to how many different words the context was seen followed by
-        (Witten-Bell)."""
+        """P(word | context): each longer context's counts, less a discount, interpolated with the
+        shorter one's estimate; the discount of every word seen after the context goes to the
+        shorter estimate (absolute discounting), so a context seen once decides little."""
         p = (self._seen(word) + UNSEEN_COUNT) / (self.total + 1)
         for n in range(1, len(context) + 1):
             history = " ".join(context[-n:])
@@ -192,7 +195,7 @@ class Restorer:
             if not before:
                 break  # a longer context containing an unseen one is unseen too
             variety = max(self.followers.get(history, 0), 1)
-            p = (self._seen(history + " " + word) + variety * p) / (before + variety)
+            p = (max(self._seen(history + " " + word) - DISCOUNT, 0) + DISCOUNT * variety * p) / before
         return p
 
     def _seen(self, form: str) -> int:
