@@ -6,10 +6,11 @@ question is read as the sequence of forms the model finds likeliest (a beam sear
 run seen hundreds of times outweighs a long one seen once. How the person typed decides which
 forms each word may take: in a question typed without any diacritics every form of a word
 competes on the counts alone; in an accented question a plain word is most likely a word that has
-no diacritics ("bao", "cho", "xa"), so a form with diacritics must beat it by a wide margin, and an
-accented word stays as typed unless the corpus never writes it so and does write it with another
-tone mark ("nhiêm vụ" → "nhiệm vụ"). Forms seen nearly as often are kept as alternatives rather
-than bet against.
+no diacritics ("bao", "cho", "xa"), so a form with diacritics must beat it by a wide margin, a
+capitalised one is a name ("Cà Mau"), and an accented word stays as typed unless the corpus never
+writes it so and does write it with another tone mark ("nhiêm vụ" → "nhiệm vụ"). Words are
+counted and compared with one tone placement ("hoà" is "hòa"). Forms seen nearly as often are
+kept as alternatives rather than bet against.
 """
 from __future__ import annotations
 
@@ -111,9 +112,9 @@ class Restorer:
                         self.followers[form.rsplit(" ", 1)[0]] -= 1
 
     def restore(self, words: list[str], form: str | None = None) -> Restoration:
-        """`words`: the words as typed (the result is in lower case). `form`: "unaccented" when the person typed no
-        diacritics at all (the words may have gained some since, from spelled-out abbreviations);
-        otherwise how they typed is read from the words themselves."""
+        """`words`: the words as typed (the result is in lower case). `form`: "unaccented" when the
+        person typed no diacritics at all (the words may have gained some since, from spelled-out
+        abbreviations); otherwise how they typed is read from the words themselves."""
         unaccented = form == "unaccented" or not any(has_diacritics(w) for w in words)
         typed, words = words, [w.lower() for w in words]
         options = self._options(typed, unaccented)
@@ -130,11 +131,6 @@ class Restorer:
             form = "mixed" if any(r and not has_diacritics(w) for r, w in zip(restored, words)) else "accented"
         return Restoration(form, list(words), out, restored, self._alternatives(best, options))
 
-    def written_form(self, words: list[str]) -> str:
-        """"accented" when nothing needs restoring, "unaccented" when no word carries diacritics
-        (and some could), "mixed" when some do and some words lack theirs."""
-        return self.restore(words).form
-
     def _options(self, words: list[str], unaccented: bool, sloppy: bool = False) -> list[dict[str, float]]:
         """Each word's possible forms with the log-chance that it was typed as typed meaning that form.
         `sloppy`: the accented question already shows its writer leaves diacritics off."""
@@ -144,6 +140,7 @@ class Restorer:
             known = self.forms.get(fold(word), {}) if _is_word(word) else {}
             seen = [f for f in known if has_diacritics(f)]
             if has_diacritics(word):
+                # A capitalised word the corpus never writes is a name ("Mỹ Tú"), not a slip.
                 word = tone_normalized(word)
                 base = without_tone(word)
                 slips = [f for f in seen if f != word and without_tone(f) == base] if word not in known else []

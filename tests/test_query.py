@@ -49,11 +49,11 @@ def test_close_calls_keep_their_alternatives():
 
 def test_written_form_is_detected():
     r = restorer()
-    assert r.written_form("khi nao can do lan 2".split()) == "unaccented"
-    assert r.written_form("khi nào cân đo lần 2".split()) == "accented"
-    assert r.written_form("khi nào can do lần 2".split()) == "mixed"
+    assert r.restore("khi nao can do lan 2".split()).form == "unaccented"
+    assert r.restore("khi nào cân đo lần 2".split()).form == "accented"
+    assert r.restore("khi nào can do lần 2".split()).form == "mixed"
     # Words the documents write without diacritics do not make a question unaccented.
-    assert r.written_form("cân đo cho trẻ".split()) == "accented"
+    assert r.restore("cân đo cho trẻ".split()).form == "accented"
 
 
 def test_mixed_question_keeps_what_was_typed_with_diacritics():

@@ -21,13 +21,15 @@ def test_accented_question_with_plain_words_is_read_as_typed():
 
 
 def test_names_and_list_marks_in_an_accented_question_stay_as_typed():
-    r = Restorer(["Trẻ mẫu giáo được hỗ trợ tiền ăn."] * 5 + ["Đối tượng: đ) trẻ khuyết tật."], GENERAL_WORDS)
+    r = Restorer(["Trẻ mẫu giáo được hỗ trợ tiền ăn."] * 5 + ["Đối tượng: đ) trẻ khuyết tật."],
+                 GENERAL_WORDS)
     assert not any(understand("Sở GDĐT Cà Mau hỗ trợ trẻ mẫu giáo bao nhiêu?", r).restoration.restored)
     assert not any(r.restore("d) trẻ mẫu giáo được hỗ trợ".split()).restored)
 
 
 def test_a_word_that_lost_its_marks_is_still_restored_in_an_accented_question():
-    r = Restorer(["Tổ chức cân đo cho trẻ lần 2.", "Cân đo trẻ lần 1 trong tháng 9."] * 3, GENERAL_WORDS)
+    r = Restorer(["Tổ chức cân đo cho trẻ lần 2.", "Cân đo trẻ lần 1 trong tháng 9."] * 3,
+                 GENERAL_WORDS)
     result = r.restore("khi nào cân đo lan 2".split())
     assert result.words == "khi nào cân đo lần 2".split() and result.form == "mixed"
 
@@ -67,5 +69,5 @@ def test_a_misplaced_tone_mark_is_corrected_to_the_documents_form_and_shown():
     query = understand("nhiêm vụ năm học là gì", r)
     assert query.text == "nhiệm vụ năm học là gì"
     assert query.restoration.restored == [True, False, False, False, False, False]
-    # A real word the documents happen not to use is not a slip: "lá" stays though "là" is frequent.
+    # A real word the documents happen not to use is not a slip: "lá" stays, "là" is frequent.
     assert not any(r.restore("trẻ nhặt lá vàng".split()).restored)
