@@ -122,6 +122,9 @@ class Congvan:
                 self.store.confirm_complete(same["id"], len(doc.chunks))
                 same = self.store.document(same["id"])
         if same and self.store.is_complete(same):
+            if replace is not None and replace != same["id"]:
+                raise IngestError(f"Tệp này đã có ở văn bản #{same['id']}: xoá #{same['id']} trước "
+                                  f"(congvan remove {same['id']}) rồi mới thay #{replace} bằng nó.")
             return _result(path.name, "unchanged", same)
         if same:  # cut short by a crash (or its vectors lost): saved again whole below
             self.store.discard_document(same["id"], self.store.embedder_name() or self.embedder.name)

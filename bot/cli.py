@@ -57,9 +57,10 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders of dir
             other = cv.document(r.maybe_replaces)
             console.print(
                 f"{r.file}: đã thêm thành văn bản mới #{r.document_id}, nhưng có thể là bản mới của "
-                f"#{r.maybe_replaces} {other['title'] if other else ''}. Nếu đúng, thay bản cũ bằng: "
-                f"congvan ingest --replace {r.maybe_replaces} \"{files.get(r.file, r.file)}\" "
-                f"rồi xoá bản vừa thêm: congvan remove {r.document_id}", highlight=False)
+                f"#{r.maybe_replaces} {other['title'] if other else ''}. Nếu đúng, xoá bản vừa thêm rồi thay "
+                f"bản cũ: congvan remove {r.document_id} && congvan ingest --replace {r.maybe_replaces} "
+                f"\"{files.get(r.file, r.file)}\"",
+                highlight=False, soft_wrap=True)  # unwrapped, so the commands copy whole
     counts = {a: sum(r.action == a for r in results) for a in labels}
     console.print(" · ".join(f"{labels[a]}: {n}" for a, n in counts.items()))
     if results and counts["failed"] == len(results):

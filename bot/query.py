@@ -5,7 +5,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from index.fold import fold, folded_words as split_folded, word_tokens
+from index.fold import fold, folded_words as split_folded, has_diacritics, word_tokens
 from index.restore import Restoration, Restorer
 
 from .lexicon import (ABBREVIATIONS, AGENDA_CUES, AGENDA_WORDS, CHAT_WORDS, HOW_MANY_CUES, POLITE_PREFIXES,
@@ -44,7 +44,9 @@ def understand(question: str, restorer: Restorer | None = None) -> Query:
     kept = _strip_politeness(tokens)
     expanded, expansions = _expand(kept)
     typed = " ".join(expanded).split()
-    restoration = restorer.restore([t.lower() for t in typed], restorer.written_form([t.lower() for t in kept])
+    # Spelled-out abbreviations bring diacritics of their own: how the person typed is read from
+    # their own words.
+    restoration = restorer.restore(typed, None if any(map(has_diacritics, kept)) else "unaccented"
                                    ) if restorer else None
     if restoration:
         readings = [r for r in restoration.readings()]

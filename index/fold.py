@@ -46,3 +46,31 @@ def word_tokens(text: str) -> list[str]:
 
 def has_diacritics(word: str) -> bool:
     return fold(word) != word.lower()
+
+
+# Tone marks, as NFD combining characters; the other marks (â, ă, ê, ô, ơ, ư) make other letters.
+_TONES = "\u0300\u0301\u0303\u0309\u0323"
+_VOWELS = "aăâeêioôơuưy"
+# Syllables ending in these vowel pairs are written either way: "hòa"/"hoà", "khỏe"/"khoẻ", "thủy"/"thuỷ".
+_MOVABLE = ("oa", "oe", "uy")
+
+
+def without_tone(word: str) -> str:
+    """The word with its tone mark taken off and its letters kept: "nhiệm" → "nhiêm"."""
+    return unicodedata.normalize("NFC", "".join(c for c in unicodedata.normalize("NFD", word) if c not in _TONES))
+
+
+def tone_normalized(word: str) -> str:
+    """The word with its tone mark where the documents mostly put it: on the first vowel of a final
+    "oa", "oe", "uy" ("hoà" → "hòa", "thuỷ" → "thủy"); other words are returned unchanged.
+    "qu" is a consonant, so "quý" stays."""
+    decomposed = unicodedata.normalize("NFD", word)
+    tone = next((c for c in decomposed if c in _TONES), "")
+    if not tone:
+        return word
+    bare = without_tone(word)
+    lower = bare.lower()
+    if (len(lower) < 2 or not lower.endswith(_MOVABLE) or lower[-3:-2] in ("q", *_VOWELS)
+            or not unicodedata.normalize("NFD", word[-1]).endswith(tone)):
+        return word
+    return unicodedata.normalize("NFC", bare[:-2] + bare[-2] + tone + bare[-1])

@@ -90,7 +90,7 @@ class Store:
     def _repair(self) -> None:
         """Delete the originals (and half-copied files) of saves that never committed. Rows need
         no repair: a save is one transaction, so SQLite rolled back whatever a crash interrupted."""
-        kept = {f"{r['sha256']}.{r['format']}" for r in self.db.query(
+        kept = {f"{r['sha256']}.{r['format']}" for r in self._write_db().query(
             "select sha256, format from documents union select sha256, format from versions")}
         for path in (self.home / "files").iterdir():
             if path.name not in kept:
@@ -118,9 +118,13 @@ class Store:
                                   [ref if str(ref).isdigit() else -1, str(ref)]))
         return rows[0] if rows else None
 
+    # The checks an ingest decides by read through the writer's connection: the reading one may
+    # be pinned to an older snapshot by a question still reading, and miss what another process
+    # just saved.
+
     def document_by_sha256(self, sha256: str) -> dict | None:
         """The document made from exactly this file by the current parser, if any."""
-        rows = list(self.db.query(_DOCUMENT_SELECT + " where d.sha256 = ? and d.parser_version = ?",
+        rows = list(self._write_db().query(_DOCUMENT_SELECT + " where d.sha256 = ? and d.parser_version = ?",
                                   [sha256, PARSER_VERSION]))
         return rows[0] if rows else None
 
@@ -131,7 +135,7 @@ class Store:
         chunk_total = document["chunk_total"] if chunk_total is None else chunk_total
         if chunk_total is None:
             return None
-        with_vectors = self.db.execute(
+        with_vectors = self._write_db().execute(
             "select count(*) from chunks c join embeddings e on e.content_hash = c.content_hash"
             " and e.model = (select embedder from state) where c.document_id = ?", [document["id"]]).fetchone()[0]
         return document["chunk_count"] == with_vectors == chunk_total
@@ -150,10 +154,10 @@ class Store:
         version of when that cannot be told): see `same_directive`."""
         m = doc.metadata
         maybe = None
-        for row in self.db.query(
+        for row in list(self._write_db().query(
                 "select id, file_name, title, issuer, number, date, school_year, text from documents"
                 " where file_name = ? or (number != '' and number = ? and issuer = ?) order by id desc",
-                [doc.source.name, m.number, m.issuer]):
+                [doc.source.name, m.number, m.issuer])):
             verdict = same_directive(doc, row)
             if verdict == "same":
                 return row, None
@@ -182,7 +186,7 @@ class Store:
         db = self._write_db()
         with db.atomic():
             document_id = db["documents"].insert({
-                "file_name": doc.source.name, "sha256": doc.source.sha256, "size": doc.source.size,
+                "id": _next_document_id(db), "file_name": doc.source.name, "sha256": doc.source.sha256, "size": doc.source.size,
                 "format": doc.source.format, "extraction": doc.source.extraction,
                 "parser_version": PARSER_VERSION, "title": display_title(doc), "kind": m.kind,
                 "issuer": m.issuer, "issuer_lines": json.dumps(m.issuer_lines, ensure_ascii=False),
@@ -276,16 +280,18 @@ class Store:
             f" from versions{where} order by id desc", params))
 
     def restore_version(self, version_id: int, embedder_name: str) -> tuple[int, int | None] | None:
-        """Bring a version back as a document, archiving the document that replaced it (if it is
-        still there) so that can be brought back too: (new document id, id of the one it
-        replaced), or None when there is no such version."""
+        """Bring a version back as a document, under its old id unless that is in use (restored
+        before), archiving the document that replaced it (if it is still there) so that can be
+        brought back too: (document id, id of the one it replaced), or None for no such version."""
         db = self._write_db()
         with db.atomic():
             version = next(db.query("select * from versions where id = ?", [version_id]), None)
             if version is None:
                 return None
             rows = json.loads(version["rows"])
-            document = {k: v for k, v in rows["document"].items() if k != "id"}
+            document = rows["document"]
+            if db["documents"].count_where("id = ?", [document["id"]]):  # restored once already
+                document["id"] = _next_document_id(db)
             document_id = db["documents"].insert({**document, "ingested_at": _now()}).last_pk
             db["sections"].insert_all({**{k: v for k, v in s.items() if k != "id"}, "document_id": document_id}
                                       for s in rows["sections"])
@@ -502,6 +508,13 @@ def display_title(doc: Document) -> str:
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def _next_document_id(db: sqlite_utils.Database) -> int:
+    """Ids are never reused (SQLite would reuse the highest after a deletion): history and
+    answers name documents by id, and a replaced or removed one keeps its id, to be restored as."""
+    return 1 + db.execute("select max(coalesce((select max(id) from documents), 0),"
+                          " coalesce((select max(document_id) from versions), 0))").fetchone()[0]
 
 
 def _connect(path: Path) -> sqlite_utils.Database:

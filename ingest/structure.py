@@ -1,10 +1,15 @@
 """The section tree and month schedules of a directive, from its own numbering.
 
-Each line of the normalised text is either a heading (its label says its rank: Phần/Chương >
-I. > Điều > month > 1. > 1.1. > 1.1.1. > a.) or body text of the innermost open section.
+Each line of the normalised text is either a heading (its label says its rank: Phần/Chương/Phụ
+lục > I. > Điều > month > 1. > 1.1. > 1.1.1. > a.) or body text of the innermost open section.
 Ranks are fixed rather than learnt per document because Vietnamese administrative writing
 (Nghị định 30/2020 on văn bản hành chính) orders them this way; bullets (-, +, *) are list items
 inside a section, not sections, so a section's items can be cited together.
+
+A heading's name may continue on the following lines: "Chương II" over "CHÍNH SÁCH ĐẦU TƯ ...",
+an ALL-CAPS heading wrapped by the page width, an appendix's caption under "Phụ lục I". Those
+lines name the section they continue instead of opening sections of their own (which, as
+top-rank titles, would close every section above them).
 """
 from __future__ import annotations
 
@@ -15,6 +20,8 @@ from .model import Section
 
 _ROMAN = r"(?:X{0,3})(?:IX|IV|V?I{1,3}|V)"
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("appendix", re.compile(
+        r"^((?:PHỤ LỤC|Phụ lục)(?:\s+(?:SỐ\s+|số\s+)?(?:[IVXL]+|\d{1,2}[a-z]?))?)\s*(?:[\.:\-–]\s*(.*)|$)")),
     ("part", re.compile(r"^((?:PHẦN|Phần)\s+(?:" + _ROMAN + r"|\d+|THỨ \S+|thứ \S+))\s*[\.:\-]?\s*(.*)$")),
     ("chapter", re.compile(r"^((?:CHƯƠNG|Chương)\s+(?:" + _ROMAN + r"|\d+))\s*[\.:\-]?\s*(.*)$")),
     ("roman", re.compile(r"^(" + _ROMAN + r"\s*[\.\)])\s*(?!\d)(.*)$")),
@@ -23,7 +30,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("decimal", re.compile(r"^(\d{1,2}\s*[\.\)])\s*(?!\d)(.*)$")),
     ("letter", re.compile(r"^([a-zđ]\s*[\.\)])\s+(.*)$")),
 ]
-_RANK = {"title": 0, "part": 0, "chapter": 1, "roman": 2, "article": 3, "month": 4,
+_RANK = {"title": 0, "appendix": 0, "part": 0, "chapter": 1, "roman": 2, "article": 3, "month": 4,
          "decimal": 5, "letter": 9}
 
 # "* Tháng 9/2023", "THÁNG 01, 02/2021:", "Tháng 3/ 2024", "6+7 /2024", "8/2023" (a table's month cell)
@@ -95,8 +102,8 @@ def heading_of(line: str) -> tuple[str, str, str] | None:
     for kind, pattern in _PATTERNS:
         m = pattern.match(line)
         if m:
-            label = re.sub(r"\s+", "", m.group(1)) if kind not in ("part", "chapter", "article") else m.group(1)
-            return kind, label, m.group(2).strip()
+            label = re.sub(r"\s+", "", m.group(1)) if kind not in ("appendix", "part", "chapter", "article") else m.group(1)
+            return kind, label, (m.group(2) or "").strip()
     if _is_title(line):
         return "title", "", line
     return None
@@ -104,13 +111,32 @@ def heading_of(line: str) -> tuple[str, str, str] | None:
 
 def _is_title(line: str) -> bool:
     # A short ALL-CAPS line with no numbering: a title block or an appendix heading
-    # ("KẾ HOẠCH TRỌNG TÂM THÁNG"). The national motto is header, not a section.
+    # ("KẾ HOẠCH TRỌNG TÂM THÁNG").
+    return len(line) <= 100 and len(line.split()) >= 2 and _is_caps(line)
+
+
+def _is_caps(line: str) -> bool:
+    # The national motto and an issuing body's name are header, not a section's name.
     letters = [c for c in line if c.isalpha()]
-    if len(line) > 100 or len(letters) < 6 or len(line.split()) < 2:
+    if len(letters) < 6 or "\t" in line:
         return False
     if "CỘNG HÒA" in line or "CỘNG HOÀ" in line or line.startswith(("UBND", "SỞ ", "PHÒNG ", "TRƯỜNG ", "BỘ ", "Số")):
         return False
     return sum(c.isupper() for c in letters) / len(letters) > 0.9
+
+
+def _continues_name(section: Section, kind: str, line: str) -> bool:
+    """Whether a line goes on naming the section whose heading line (or name) came just before."""
+    if month_of(line) or _TAIL.match(line):
+        return False
+    found = heading_of(line)
+    if found and found[0] != "title":
+        return False
+    if _is_caps(line):
+        # An ALL-CAPS name wraps onto ALL-CAPS lines; a named chapter or appendix gets a caption.
+        return not section.heading or _is_caps(section.heading)
+    # "Chương II" over its name in plain case.
+    return kind in ("part", "chapter") and not section.heading and len(line) <= 200
 
 
 def parse_sections(text: str, school_year: str = "") -> list[Section]:
@@ -125,7 +151,15 @@ def parse_sections(text: str, school_year: str = "") -> list[Section]:
             _, ordinal = open_stack.pop()
             sections[ordinal].end = at
 
+    naming: tuple[int, str] | None = None  # (ordinal, kind) of the heading the next line may continue
     for line in lines:
+        if not line.text.strip():
+            continue
+        if naming and _continues_name(sections[naming[0]], naming[1], line.text):
+            named = sections[naming[0]]
+            named.heading = f"{named.heading} {line.text.strip()}".strip()
+            continue
+        naming = None
         months = month_of(line.text, school_year)
         if months:
             label = line.text.split("\t")[0].strip().lstrip("*-• ").rstrip(":. ")
@@ -142,6 +176,10 @@ def parse_sections(text: str, school_year: str = "") -> list[Section]:
             if kind == "title" and not sections:
                 # Title lines above the body ("KẾ HOẠCH", its subject) are header, not structure.
                 continue
+            if kind == "roman" and set(label.rstrip(".)")) == {"I"} and any(r == _RANK["article"] for r, _ in open_stack):
+                # Legal drafting never numbers inside an Điều with Roman numerals: "I." there is
+                # a scan's "1." (a khoản), and must not lift the Điều's remaining khoản out of it.
+                kind, label = "decimal", label.replace("I", "1")
         # "4.2.1." sits under "4.2." which sits under "4.": depth decides the rank.
         rank = 5 + label.count(".") - label.endswith(".") if kind == "dotted" else _RANK[kind]
         close_to(rank, line.start)
@@ -152,6 +190,8 @@ def parse_sections(text: str, school_year: str = "") -> list[Section]:
             start=line.start, end=len(text), month=",".join(months or []),
         ))
         open_stack.append((rank, ordinal))
+        if kind not in ("month", "dotted", "decimal", "letter") and label != "Nơi nhận":
+            naming = (ordinal, kind)
     close_to(-1, len(text))
     return sections
 
