@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import prompts
@@ -9,18 +10,19 @@ from index.fold import fold
 from index.vocabulary import Vocabulary
 
 from .lexicon import OPPOSITE_QUALIFIERS
-from .confidence import Confidence, decide, signals
+from .confidence import Confidence, decide, names_missing, numbers_missing, signals
 from .query import Query
 from .scope import Scope
 from .search import Hit
 from .tasks import deadline_label
 
-# The lead may be any of the top three passages scored within LEAD_SCORE_GAP of the first; a
+# The lead is one of the top three passages, preferably scored within LEAD_SCORE_GAP of the first; a
 # passage is cited beside it when it scores at least CITE_SCORE_SHARE of the first; a rival
 # document's different fact is shown when its passage comes within RIVAL_COVERAGE_GAP of the
 # lead's coverage and states that kind of fact.
 LEAD_SCORE_GAP = 0.15
-CITE_SCORE_SHARE = 0.6
+CITE_SCORE_SHARE = 0.5
+RIVAL_POOL = 10
 MAX_CITATIONS = 5
 _FACT_INTENTS = ("when", "how_many", "where")
 # A sentence that states what was asked (a date for "khi nào") beats one that only echoes the question.
@@ -113,10 +115,12 @@ class Answer:
 
 
 def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_count: int,
-            scope: Scope | None = None, tasks: dict[int, list[dict]] | None = None) -> Answer:
+            scope: Scope | None = None, tasks: dict[int, list[dict]] | None = None,
+            document_text: Callable[[int], str] | None = None) -> Answer:
     """The answer from ranked passages. `scope` says which documents to lead with (the asker's
     unit, the current school year, the newest version); `tasks` are the extracted tasks of the
-    passages, by chunk id, whose normalised deadlines complete a "khi nào" answer.
+    passages, by chunk id, whose normalised deadlines complete a "khi nào" answer;
+    `document_text(id)` gives a document's title and text, to check the names a question asks about.
 
     Search's ranking is trusted: the lead is chosen only among passages scored close to the first
     (the asker's unit and the current school year decide between them), and how sure the answer
@@ -125,22 +129,39 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
     if not hits:
         return _no_answer(query, searched, document_count, None)
     top = hits[0].score
-    close = [h for h in hits[:3] if h.score >= top - LEAD_SCORE_GAP]
-    best = max(close, key=lambda h: scope.lead_key(h.row, h.coverage, h.score) if scope else (h.score,))
+    close = hits[:3]
+    sentences = {h.chunk_id: best_sentence(h.row["text"], query, vocabulary) for h in close}
+
+    def lead_key(h: Hit) -> tuple:
+        # The asker's unit first, then a passage that states what was asked (a date for "khi
+        # nào", not a heading that only repeats the asked words), then one scored close to the
+        # first, then coverage with the current school year's edge, then search's score.
+        unit_first, *rest = scope.lead_key(h.row, h.coverage, h.score) if scope else (False, h.coverage, h.score)
+        return (unit_first, _states_fact(query.intent, sentences[h.chunk_id]), h.score >= top - LEAD_SCORE_GAP,
+                *rest)
+
+    best = max(close, key=lead_key)
     ranked = [best] + [h for h in hits if h is not best]
-    lead_sentence = best_sentence(best.row["text"], query, vocabulary)
+    lead_sentence = sentences[best.chunk_id]
     readings = [words for words in (query.words, query.synonym_words) if words]
     sure = decide(signals(ranked, _states_fact(query.intent, lead_sentence), query.intent in _FACT_INTENTS,
                           min((vocabulary.unknown_share(words) for words in readings), default=0.0),
-                          min((vocabulary.rarest_missing(words, best.chunk_id) for words in readings), default=0.0)))
+                          min((vocabulary.rarest_missing(words, best.chunk_id) for words in readings), default=0.0),
+                          numbers_missing(query.original, " ".join((best.row["text"], best.row["path"], best.row["title"]))),
+                          names_missing(query.original, document_text(best.row["document_id"]) if document_text else "")))
     if sure.level == "none":
         return _no_answer(query, searched, document_count, sure)
-    evidence = [h for h in ranked[:MAX_CITATIONS] if h is best or h.score >= CITE_SCORE_SHARE * top]
+    # Other documents' answers are looked for deeper than the citations go: a unit's own deadline
+    # may sit in a long month section that ranks sixth.
+    evidence = [h for h in ranked[:RIVAL_POOL] if h is best or h.score >= CITE_SCORE_SHARE * top]
     citations = [_citation(h, query, vocabulary, scope) for h in evidence]
     per_document = _per_document(query, evidence, citations, scope, tasks or {})
     # Sources in the order the answer names them, then the rest by relevance.
     named = [item["citation"] for item in per_document]
-    citations = [citations[i] for i in named] + [c for i, c in enumerate(citations) if i not in named]
+    citations = ([citations[i] for i in named]
+                 + [c for i, c in enumerate(citations) if i not in named])[:max(MAX_CITATIONS, len(named))]
+    for number, item in enumerate(per_document):
+        item["citation"] = number
     template = "answer" if sure.level == "high" else "low_confidence"
     text = prompts.render(template, searched=searched, per_document=per_document, citations=citations)
     return Answer(question=query.original, answer=text, abstained=False, citations=citations,

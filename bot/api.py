@@ -63,6 +63,7 @@ class Congvan:
             self._embedder_spec, self._embedder = None, embedder
         self._searcher: Searcher | None = None
         self._documents_cache: tuple | None = None  # (generation, document facts, units, superseded)
+        self._texts_cache: tuple[int, dict[int, str]] = (-1, {})
 
     @property
     def embedder(self) -> Embedder:
@@ -253,11 +254,11 @@ class Congvan:
             hits = (self._searcher.search(query, k=RETRIEVE, prefer=scope.adjustment)
                     if query.terms or query.text else [])
             answer = compose(query, hits, self._searcher.vocabulary(), self.store.db["documents"].count,
-                             scope, self._tasks_of(hits))
+                             scope, self._tasks_of(hits), self._document_text)
             answer.retrieved = [{"file": h.row["file_name"], "quote": h.row["text"]} for h in hits]
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         if explain:
-            answer.trace = trace(query, hits)
+            answer.trace = {**trace(query, hits), "confidence": answer.confidence, "signals": answer.signals}
         return answer
 
     def _agenda(self, query, unit: str | None, scope: Scope, today: date) -> Answer:
@@ -280,6 +281,18 @@ class Congvan:
             documents = self.store.document_facts()
             self._documents_cache = (generation, documents, unit_lists.list_units(documents), superseded(documents))
         return self._documents_cache
+
+    def _document_text(self, document_id: int) -> str:
+        """A document's title, issuer and text, kept per index generation for the questions that
+        ask about names (a place, a school) its passages may not repeat."""
+        generation = self.store.generation()
+        if self._texts_cache[0] != generation:
+            self._texts_cache = (generation, {})
+        texts = self._texts_cache[1]
+        if document_id not in texts:
+            doc = self.store.document(document_id)
+            texts[document_id] = " ".join((doc["title"], doc["issuer"], doc["text"])) if doc else ""
+        return texts[document_id]
 
     def _scope(self, unit: str | None, today: date | None, asked_year: str) -> Scope:
         _, documents, units, replaced = self._document_index()

@@ -188,6 +188,7 @@ def _explanation(trace: dict) -> Group:
         ("Câu đưa vào mô hình", " | ".join(trace["embedded"])),
         ("Truy vấn từ khóa (FTS5)", trace["keyword_query"]),
         ("Từ dùng để đo độ phủ", " ".join(trace["coverage_words"])),
+        ("Độ tin cậy", _confidence_line(trace)),
     ]:
         steps.add_row(f"[bold]{label}[/bold]", Text(value))
     hits = Table("#", "Điểm", "BM25", "Cosine", "Độ phủ", "Văn bản", "Mục", title="Đoạn tìm được")
@@ -195,6 +196,13 @@ def _explanation(trace: dict) -> Group:
         hits.add_row(str(i), f"{h['score']:.3f}", f"{h['bm25']:.3f}", f"{h['cosine']:.3f}",
                      f"{h['coverage']:.2f}", h["document"], Text(h["section"][-60:]))
     return Group(steps, hits)
+
+
+def _confidence_line(trace: dict) -> str:
+    levels = {"high": "cao (trả lời)", "low": "thấp (đưa các đoạn gần nhất để kiểm tra)", "none": "không (không trả lời)"}
+    signals = trace.get("signals") or {}
+    details = ", ".join(f"{name} {value:.2f}" for name, value in signals.items())
+    return levels.get(trace.get("confidence", ""), "—") + (f" · {details}" if details else "")
 
 
 @app.command()

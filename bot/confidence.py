@@ -14,13 +14,19 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+import re
+
+from index.fold import fold
 
 MODEL_FILE = Path(__file__).with_name("confidence_model.json")
 TOP = 5  # the passages whose signals are read: those an answer would cite
+CLIP = 3.0
+_NUMBER = re.compile(r"\d+")
+_WORD = re.compile(r"[^\W\d_]+")
 
 # Order matters: it is the order of the weights in the model file.
 FEATURES = ("cosine", "cosine_lead", "coverage", "coverage_top", "keyword", "margin", "states_fact",
-            "asks_fact", "unknown_words", "missing_rare")
+            "asks_fact", "unknown_words", "missing_rare", "numbers_missing", "names_missing")
 
 
 @dataclass
@@ -30,19 +36,23 @@ class Confidence:
     signals: dict[str, float]
 
 
-def signals(hits: list, states_fact: bool, asks_fact: bool, unknown_words: float,
-            missing_rare: float) -> dict[str, float]:
+def signals(hits: list, states_fact: bool, asks_fact: bool, unknown_words: float, missing_rare: float,
+            numbers_missing: float, names_missing: float) -> dict[str, float]:
     """The signals of a ranked list of search hits (bot.search.Hit), best first.
 
     cosine: the lead passage's cosine; cosine_lead: how far the best cosine of the top passages
     stands above the typical cosine of the rest (the model's scale differs between corpora, its
     contrast less); coverage / coverage_top: the lead's and the best share of the question's
-    weighted words; keyword: the lead's BM25 relative to the best; margin: the lead's fused score
+    weighted words; keyword: the best BM25 (relative to the best of all) among the first three, of
+    which the lead was chosen; margin: the lead's fused score
     above the best passage of another document; states_fact: the lead's quoted sentence states
     the kind of fact asked (a date for "khi nào"); asks_fact: the question asks for a date,
     number or place at all; unknown_words: the share of the question's weight in words that no
     indexed passage contains; missing_rare: how rare the rarest word is that the corpus knows but
-    the lead passage lacks (a near-miss: another subject, province or age)."""
+    the lead passage lacks; numbers_missing: the share of the question's numbers (a year, an age,
+    a grade) the lead passage does not write; names_missing: the share of the places and names
+    the question capitalises that the lead's whole document never mentions (a near-miss: another
+    subject, year, province or age than the documents cover)."""
     top = hits[:TOP]
     lead = top[0]
     rest = sorted(h.dense for h in hits[TOP:]) or [lead.dense]
@@ -53,22 +63,65 @@ def signals(hits: list, states_fact: bool, asks_fact: bool, unknown_words: float
         "cosine_lead": max(h.dense for h in top) - typical,
         "coverage": lead.coverage,
         "coverage_top": max(h.coverage for h in top),
-        "keyword": lead.keyword,
+        "keyword": max(h.keyword for h in top[:3]),
         "margin": lead.score - other,
         "states_fact": float(states_fact),
         "asks_fact": float(asks_fact),
         "unknown_words": unknown_words,
         "missing_rare": missing_rare,
+        "numbers_missing": numbers_missing,
+        "names_missing": names_missing,
     }
+
+
+def numbers_missing(question: str, passage: str) -> float:
+    """Share of the numbers in the question that the passage (with its heading path and title)
+    does not contain as numbers: "2026" against a passage about 2025."""
+    asked = set(_NUMBER.findall(question))
+    if not asked:
+        return 0.0
+    written = {n.lstrip("0") or "0" for n in _NUMBER.findall(passage)}
+    return sum((n.lstrip("0") or "0") not in written for n in asked) / len(asked)
+
+
+def names_missing(question: str, document_text: str) -> float:
+    """Share of the names the question capitalises after its first word ("Hà Nội", "Ninh Lai")
+    that the document never writes, compared without diacritics."""
+    names = _names(question)
+    if not names:
+        return 0.0
+    text = " " + " ".join(fold(document_text).split()) + " "
+    return sum(f" {name} " not in text for name in names) / len(names)
+
+
+def _names(question: str) -> list[str]:
+    words = _WORD.findall(question)
+    names, run = [], []
+    for i, word in enumerate(words + [""]):
+        # Capitalised, not the first word, not an all-capital code ("THPT", "GDĐT").
+        if i > 0 and word[:1].isupper() and not word.isupper():
+            run.append(word)
+            continue
+        if run:
+            names.append(fold(" ".join(run)))
+        run = []
+    return list(dict.fromkeys(names))
 
 
 def decide(values: dict[str, float]) -> Confidence:
     model = _model()
-    z = model["intercept"] + sum(w * (values[name] - mean) / scale for name, w, mean, scale
+    z = model["intercept"] + sum(w * _standard(values[name], mean, scale) for name, w, mean, scale
                                  in zip(FEATURES, model["weights"], model["means"], model["scales"]))
     p = 1 / (1 + math.exp(-z))
     level = "high" if p >= model["high"] else "low" if p >= model["low"] else "none"
     return Confidence(level, round(p, 4), {k: round(v, 4) for k, v in values.items()})
+
+
+def _standard(value: float, mean: float, scale: float) -> float:
+    """Standardised and held to ±CLIP: a signal that barely varied in the fitted questions (the
+    lead's relative BM25 is nearly always 1) must not swing the decision on a corpus where it
+    does."""
+    return max(-CLIP, min(CLIP, (value - mean) / scale))
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,71 @@
+"""How sure an answer is, and what each of the three outcomes tells the teacher."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot import confidence
+from bot.api import Congvan
+
+STRONG = {"cosine": 0.92, "cosine_lead": 0.08, "coverage": 0.95, "coverage_top": 0.95, "keyword": 1.0,
+          "margin": 0.6, "states_fact": 1.0, "asks_fact": 1.0, "unknown_words": 0.0, "missing_rare": 0.0,
+          "numbers_missing": 0.0, "names_missing": 0.0}
+WEAK = {"cosine": 0.80, "cosine_lead": 0.0, "coverage": 0.1, "coverage_top": 0.1, "keyword": 0.3,
+        "margin": 0.0, "states_fact": 0.0, "asks_fact": 1.0, "unknown_words": 0.6, "missing_rare": 0.9,
+        "numbers_missing": 1.0, "names_missing": 1.0}
+
+
+def test_shipped_model_is_sure_of_a_stated_fact_and_not_of_a_stray_passage():
+    assert confidence.decide(STRONG).level == "high"
+    assert confidence.decide(WEAK).level == "none"
+    assert confidence.decide(STRONG).probability > confidence.decide(WEAK).probability
+
+
+def test_a_signal_far_outside_the_fitted_range_cannot_decide_alone():
+    """The relative BM25 was nearly always 1 when fitted; 0 on a tiny corpus must not sink a
+    passage that covers the question and states its date."""
+    assert confidence.decide({**STRONG, "keyword": 0.0}).level != "none"
+
+
+def test_a_question_about_another_year_or_place_is_less_sure():
+    sure = confidence.decide(STRONG).probability
+    assert confidence.decide({**STRONG, "numbers_missing": 1.0}).probability <= sure
+    assert confidence.decide({**STRONG, "names_missing": 1.0}).probability <= sure
+
+
+def test_numbers_and_names_the_passage_does_not_write():
+    assert confidence.numbers_missing("Kỳ thi năm 2026 vào ngày nào?", "Kỳ thi năm 2025 diễn ra ngày 26/6") == 1.0
+    assert confidence.numbers_missing("Cân đo lần 2 khi nào?", "cân đo lần 02 trước 15/12") == 0.0
+    assert confidence.names_missing("Học phí ở Hà Nội là bao nhiêu?", "Học phí tỉnh Vĩnh Long") == 1.0
+    assert confidence.names_missing("Học phí ở Ha Noi là bao nhiêu?", "HĐND thành phố Hà Nội") == 0.0
+    assert confidence.names_missing("Học phí THPT bao nhiêu?", "") == 0.0  # a code, not a name
+
+
+def test_model_file_names_its_features():
+    model = json.loads(confidence.MODEL_FILE.read_text(encoding="utf-8"))
+    assert model["features"] == list(confidence.FEATURES)
+    assert 0 < model["low"] <= model["high"] <= 1
+
+
+@pytest.fixture
+def middle_band(monkeypatch):
+    """A model under which every answer falls between the two thresholds."""
+    model = {**confidence._model(), "low": 0.0, "high": 1.01}
+    monkeypatch.setattr(confidence, "_model", lambda: model)
+
+
+def test_low_confidence_cites_the_closest_passages_and_says_it_is_not_sure(loaded_home, middle_band):
+    answer = Congvan(loaded_home).ask("Khi nào cân đo lần 2?")
+    assert answer.confidence == "low" and not answer.abstained
+    assert answer.answer.startswith("Chưa chắc chắn")
+    assert answer.citations and "cân - đo" in answer.citations[0].quote
+    assert answer.to_json()["confidence"] == "low"
+
+
+def test_no_answer_is_the_only_abstention(loaded_home):
+    cv = Congvan(loaded_home)
+    none = cv.ask("Giá vé tham quan Văn Miếu là bao nhiêu?")
+    assert (none.confidence, none.abstained, none.citations) == ("none", True, [])
+    sure = cv.ask("Khi nào cân đo lần 2?")
+    assert (sure.confidence, sure.abstained) == ("high", False)
