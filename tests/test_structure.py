@@ -156,3 +156,11 @@ def test_a_scanned_roman_one_inside_an_article_is_a_khoan():
                  "Điều 5. Chính sách khác\n1. Đối tượng") == [
         ("Điều 4", "Chính sách ưu tiên", None), ("1.", "Ưu tiên đầu tư kinh phí.", "Điều 4"),
         ("2.", "Hỗ trợ nấu ăn.", "Điều 4"), ("Điều 5", "Chính sách khác", None), ("1.", "Đối tượng", "Điều 5")]
+
+
+def test_a_wrapped_line_citing_an_article_of_another_text_is_body():
+    assert _tree("Điều 7. Hỗ trợ ăn trưa\na) Không có nguồn nuôi dưỡng được quy định tại khoản 1\n"
+                 "Điều 5 Nghị định số 136/2013/NĐ-CP ngày 21 tháng 10 năm 2013 và\nĐiều 15 của Luật Trẻ em;\n"
+                 "b) Trẻ em khuyết tật.") == [
+        ("Điều 7", "Hỗ trợ ăn trưa", None), ("a)", "Không có nguồn nuôi dưỡng được quy định tại khoản 1", "Điều 7"),
+        ("b)", "Trẻ em khuyết tật.", "Điều 7")]
