@@ -427,7 +427,7 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_text(render("telegram_replies", key="processing", name=name))
     async with svc.ingest_lock:  # one ingest at a time: they share the index's connection
         with tempfile.TemporaryDirectory(prefix="congvan-upload-") as folder:
-            path = Path(folder) / name  # the sender's file name: a file of the same name replaces the old one
+            path = Path(folder) / name  # the sender's file name: one sign of a new version of a loaded one
             try:
                 await (await document.get_file()).download_to_drive(path)
             except TelegramError as error:

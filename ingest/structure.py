@@ -25,7 +25,10 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("part", re.compile(r"^((?:PHẦN|Phần)\s+(?:" + _ROMAN + r"|\d+|THỨ \S+|thứ \S+))\s*[\.:\-]?\s*(.*)$")),
     ("chapter", re.compile(r"^((?:CHƯƠNG|Chương)\s+(?:" + _ROMAN + r"|\d+))\s*[\.:\-]?\s*(.*)$")),
     ("roman", re.compile(r"^(" + _ROMAN + r"\s*[\.\)])\s*(?!\d)(.*)$")),
-    ("article", re.compile(r"^((?:Điều|ĐIỀU)\s+\d+[a-z]?)\s*[\.:]?\s*(.*)$")),
+    # A line that a page width wrapped before "Điều 5 Nghị định số 136/2013..." or "Điều 4 của
+    # Luật ..." cites an article of another text; it does not open one.
+    ("article", re.compile(r"^((?:Điều|ĐIỀU)\s+\d+[a-z]?)(?!\d)\s*[\.:]?(?!\s*(?:của|này|Nghị định|Nghị quyết|Thông tư|"
+                           r"Luật|Bộ luật|Quyết định|Pháp lệnh|Quy chế|Quy định|Điều lệ)\b)\s*(.*)$")),
     ("dotted", re.compile(r"^(\d{1,2}(?:\.\d{1,2})+\.?)\s+(.*)$")),
     ("decimal", re.compile(r"^(\d{1,2}\s*[\.\)])\s*(?!\d)(.*)$")),
     ("letter", re.compile(r"^([a-zđ]\s*[\.\)])\s+(.*)$")),

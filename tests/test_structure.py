@@ -117,3 +117,50 @@ def test_chunk_carries_heading_path_and_month():
     assert weigh.month == "2023-12"
     target = next(c for c in chunks if c.path.endswith("a. Chỉ tiêu phấn đấu") and "1.2." in c.path)
     assert target.path.startswith("II. Mục tiêu và nhiệm vụ cụ thể > 1. Nâng cao chất lượng")
+
+
+def _tree(raw: str):
+    sections = parse_sections(normalize(raw))
+    return [(s.label, s.heading, sections[s.parent].label if s.parent is not None else None) for s in sections]
+
+
+def test_a_chapter_is_named_by_the_line_under_it_and_holds_its_articles():
+    # A decree whose first page is missing starts inside an article.
+    assert _tree("2. Dịch vụ bán trú là dịch vụ ăn, ngủ trưa.\nChương II\nCHÍNH SÁCH ĐẦU TƯ\n"
+                 "Điều 3. Chính sách đầu tư\n1. Tăng cường nguồn lực.\nChương III\nChính sách đối với trẻ em\n"
+                 "Điều 7. Hỗ trợ ăn trưa\n1. Đối tượng") == [
+        ("2.", "Dịch vụ bán trú là dịch vụ ăn, ngủ trưa.", None),
+        ("Chương II", "CHÍNH SÁCH ĐẦU TƯ", None), ("Điều 3", "Chính sách đầu tư", "Chương II"),
+        ("1.", "Tăng cường nguồn lực.", "Điều 3"),
+        ("Chương III", "Chính sách đối với trẻ em", None), ("Điều 7", "Hỗ trợ ăn trưa", "Chương III"),
+        ("1.", "Đối tượng", "Điều 7")]
+
+
+def test_a_wrapped_all_caps_heading_is_one_heading_not_a_title_that_closes_it():
+    assert _tree("V. THỜI GIAN\nSáng 18/4/2026.\nVI. PHÂN CÔNG CHUẨN BỊ, ĐÓN TIẾP VÀ LÀM VIỆC VỚI\nĐOÀN KIỂM TRA\n"
+                 "1. Phòng Giáo dục Phổ thông\nChuẩn bị báo cáo.") == [
+        ("V.", "THỜI GIAN", None), ("VI.", "PHÂN CÔNG CHUẨN BỊ, ĐÓN TIẾP VÀ LÀM VIỆC VỚI ĐOÀN KIỂM TRA", None),
+        ("1.", "Phòng Giáo dục Phổ thông", "VI.")]
+
+
+def test_an_appendix_is_a_section_named_by_its_caption():
+    assert _tree("I. NỘI DUNG\nDanh sách tại Phụ lục I.\nPhụ lục I kèm theo kế hoạch này gồm 9 trường.\n"
+                 "Nơi nhận:\n- Như trên.\nPhụ lục II\nCHƯƠNG TRÌNH LÀM VIỆC\n(Đính kèm Kế hoạch số 362)\n"
+                 "THỜI GIAN\tNỘI DUNG\n8h30\tKhai mạc\nPHỤ LỤC 01:\nDANH MỤC DỰ ÁN\nĐVT: triệu đồng") == [
+        ("I.", "NỘI DUNG", None), ("Nơi nhận", "", None),
+        ("Phụ lục II", "CHƯƠNG TRÌNH LÀM VIỆC", None), ("PHỤ LỤC 01", "DANH MỤC DỰ ÁN", None)]
+
+
+def test_a_scanned_roman_one_inside_an_article_is_a_khoan():
+    assert _tree("Điều 4. Chính sách ưu tiên\nI. Ưu tiên đầu tư kinh phí.\n2. Hỗ trợ nấu ăn.\n"
+                 "Điều 5. Chính sách khác\n1. Đối tượng") == [
+        ("Điều 4", "Chính sách ưu tiên", None), ("1.", "Ưu tiên đầu tư kinh phí.", "Điều 4"),
+        ("2.", "Hỗ trợ nấu ăn.", "Điều 4"), ("Điều 5", "Chính sách khác", None), ("1.", "Đối tượng", "Điều 5")]
+
+
+def test_a_wrapped_line_citing_an_article_of_another_text_is_body():
+    assert _tree("Điều 7. Hỗ trợ ăn trưa\na) Không có nguồn nuôi dưỡng được quy định tại khoản 1\n"
+                 "Điều 5 Nghị định số 136/2013/NĐ-CP ngày 21 tháng 10 năm 2013 và\nĐiều 15 của Luật Trẻ em;\n"
+                 "b) Trẻ em khuyết tật.") == [
+        ("Điều 7", "Hỗ trợ ăn trưa", None), ("a)", "Không có nguồn nuôi dưỡng được quy định tại khoản 1", "Điều 7"),
+        ("b)", "Trẻ em khuyết tật.", "Điều 7")]

@@ -1,0 +1,75 @@
+"""Chunks: what a passage found by search holds, and what its heading path tells about it."""
+from ingest.chunk import MAX_CHARS, make_chunks
+from ingest.clean import normalize
+from ingest.structure import parse_sections
+
+
+def chunks_of(raw: str):
+    text = normalize(raw)
+    chunks = make_chunks(text, parse_sections(text, "2025-2026"))
+    for c in chunks:
+        assert text[c.start:c.end] == c.text and len(c.text) <= MAX_CHARS
+    return chunks
+
+
+def holding(chunks, words: str):
+    return next(c for c in chunks if words in c.text)
+
+
+FILLER = "Cơ sở giáo dục mầm non lập danh sách, thông báo công khai và gửi hồ sơ về cơ quan quản lý. "
+
+
+def test_each_khoan_of_a_long_article_is_its_own_passage_named_by_the_article():
+    chunks = chunks_of(
+        "Điều 7. Chính sách hỗ trợ ăn trưa cho trẻ em mẫu giáo\n"
+        "1. Đối tượng hưởng chính sách\n" + FILLER * 4 + "\n"
+        "2. Nội dung chính sách\nTrẻ em được hỗ trợ tiền ăn trưa là 160.000 đồng/trẻ/tháng. " + FILLER * 3 + "\n"
+        "3. Hồ sơ\n" + FILLER * 4)
+    lunch = holding(chunks, "160.000 đồng")
+    assert lunch.path == "Điều 7 Chính sách hỗ trợ ăn trưa cho trẻ em mẫu giáo > 2. Nội dung chính sách"
+    assert "Hồ sơ" not in lunch.text and "Đối tượng" not in lunch.text
+
+
+def test_a_short_section_is_one_passage_with_its_subsections():
+    chunks = chunks_of(
+        "I. MỤC ĐÍCH\n" + FILLER * 8 + "\n"
+        "III. THỜI GIAN, HÌNH THỨC VÀ THÀNH PHẦN THAM DỰ\n1. Thời gian\nLúc 14 giờ 00 phút, ngày 28 tháng 4 năm 2026.\n"
+        "2. Hình thức\nTrực tuyến qua Google Meet.\n3. Thành phần\nGiáo viên môn Lịch sử các trường trong cụm.")
+    meeting = holding(chunks, "Lúc 14 giờ 00 phút")
+    assert meeting.text.startswith("III. THỜI GIAN") and meeting.text.endswith("trong cụm.")
+    assert meeting.path == "III. THỜI GIAN, HÌNH THỨC VÀ THÀNH PHẦN THAM DỰ"
+
+
+def test_short_items_of_a_long_section_share_passages_and_long_ones_stand_alone():
+    chunks = chunks_of(
+        "II. PHÂN CÔNG\n1. Đồng chí Hà: phụ trách hồ sơ.\n2. Đồng chí Lan: nhận tài sản.\n"
+        "3. Đồng chí Mai: kiểm kê cuối năm.\n4. Nhân viên bảo vệ\n" + FILLER * 7)
+    team = holding(chunks, "Đồng chí Lan")
+    assert "Đồng chí Hà" in team.text and "Đồng chí Mai" in team.text and team.path == "II. PHÂN CÔNG"
+    guard = holding(chunks, "hồ sơ về cơ quan")
+    assert guard.path == "II. PHÂN CÔNG > 4. Nhân viên bảo vệ" and "Đồng chí" not in guard.text
+
+
+def test_months_of_a_schedule_never_share_a_passage():
+    chunks = chunks_of("II. KẾ HOẠCH THÁNG\nTháng 9/2025\n- Khai giảng năm học.\nTháng 10/2025\n- Cân đo lần 1.")
+    assert [(c.month, c.text.split("\n")[-1]) for c in chunks] == [
+        ("2025-09", "- Khai giảng năm học."), ("2025-10", "- Cân đo lần 1.")]
+
+
+def test_rows_of_a_long_table_name_its_columns():
+    rows = "\n".join(f"{i}\tDịch vụ số {i} phục vụ bán trú cho trẻ\tĐồng/trẻ/tháng\t{i},000\tBình quân/tháng"
+                     for i in range(1, 30))
+    chunks = chunks_of("III. Các khoản thu\nTT\tNội dung thu\tĐơn vị tính\tMức thu\tGhi chú\n" + rows + "\n"
+                       "IV. Tổ chức thực hiện\nNhà trường công khai các khoản thu.")
+    header = "TT | Nội dung thu | Đơn vị tính | Mức thu | Ghi chú"
+    first, late = holding(chunks, "Dịch vụ số 1 "), holding(chunks, "Dịch vụ số 28")
+    assert first is not late
+    assert first.path == "III. Các khoản thu"  # its text starts with the header row itself
+    assert late.path == f"III. Các khoản thu > {header}"
+    assert holding(chunks, "công khai các khoản thu").path == "IV. Tổ chức thực hiện"
+
+
+def test_a_header_laid_out_as_a_table_is_not_a_column_header():
+    chunks = chunks_of("UBND XÃ SƠN THUỶ\tTRƯỜNG MN NINH LAI\nSố: 36/KH-Ntr\tNinh Lai, ngày 15 tháng 9 năm 2025\n"
+                       "I. MỤC ĐÍCH\nGiữ gìn vệ sinh trường lớp.")
+    assert [c.path for c in chunks] == ["", "I. MỤC ĐÍCH"]
