@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Protocol
 
 import prompts
 from index.fold import fold
@@ -114,13 +114,22 @@ class Answer:
         return data
 
 
+class Library(Protocol):
+    """What the answer reads of the loaded documents beyond the passages (bot.api.Congvan)."""
+
+    def document_text(self, document_id: int) -> str: ...
+
+    def section_path(self, document_id: int, offset: int) -> str: ...
+
+
 def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_count: int,
             scope: Scope | None = None, tasks: dict[int, list[dict]] | None = None,
-            document_text: Callable[[int], str] | None = None) -> Answer:
+            library: Library | None = None) -> Answer:
     """The answer from ranked passages. `scope` says which documents to lead with (the asker's
     unit, the current school year, the newest version); `tasks` are the extracted tasks of the
     passages, by chunk id, whose normalised deadlines complete a "khi nào" answer;
-    `document_text(id)` gives a document's title and text, to check the names a question asks about.
+    `library` gives a document's text (to check the names a question asks about) and the section
+    around a quoted sentence (when a chunk holds several subsections).
 
     Search's ranking is trusted: the lead is chosen only among passages scored close to the first
     (the asker's unit and the current school year decide between them), and how sure the answer
@@ -148,13 +157,13 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
                           min((vocabulary.unknown_share(words) for words in readings), default=0.0),
                           min((vocabulary.rarest_missing(words, best.chunk_id) for words in readings), default=0.0),
                           numbers_missing(query.original, " ".join((best.row["text"], best.row["path"], best.row["title"]))),
-                          names_missing(query.original, document_text(best.row["document_id"]) if document_text else "")))
+                          names_missing(query.original, library.document_text(best.row["document_id"]) if library else "")))
     if sure.level == "none":
         return _no_answer(query, searched, document_count, sure)
     # Other documents' answers are looked for deeper than the citations go: a unit's own deadline
     # may sit in a long month section that ranks sixth.
     evidence = [h for h in ranked[:RIVAL_POOL] if h is best or h.score >= CITE_SCORE_SHARE * top]
-    citations = [_citation(h, query, vocabulary, scope) for h in evidence]
+    citations = [_citation(h, query, vocabulary, scope, library) for h in evidence]
     per_document = _per_document(query, evidence, citations, scope, tasks or {})
     # Sources in the order the answer names them, then the rest by relevance.
     named = [item["citation"] for item in per_document]
@@ -263,8 +272,15 @@ def _cites_document(sentence: str, match: re.Match) -> bool:
     return bool(_CITED_DOCUMENT.search(before))
 
 
-def _citation(hit: Hit, query: Query, vocabulary: Vocabulary, scope: Scope | None = None) -> Citation:
-    return citation_of(hit.row, best_sentence(hit.row["text"], query, vocabulary), hit.score, scope)
+def _citation(hit: Hit, query: Query, vocabulary: Vocabulary, scope: Scope | None = None,
+              library: Library | None = None) -> Citation:
+    sentence = best_sentence(hit.row["text"], query, vocabulary)
+    citation = citation_of(hit.row, sentence, hit.score, scope)
+    if library:
+        # A chunk may hold several short subsections: name the one the quoted sentence is in.
+        at = hit.row["text"].find(sentence[:20])
+        citation.section = library.section_path(hit.row["document_id"], hit.row["start"] + max(at, 0)) or citation.section
+    return citation
 
 
 def citation_of(row: dict, sentence: str, score: float, scope: Scope | None = None) -> Citation:

@@ -63,7 +63,7 @@ class Congvan:
             self._embedder_spec, self._embedder = None, embedder
         self._searcher: Searcher | None = None
         self._documents_cache: tuple | None = None  # (generation, document facts, units, superseded)
-        self._texts_cache: tuple[int, dict[int, str]] = (-1, {})
+        self._per_document_cache: tuple[int, dict] = (-1, {})
 
     @property
     def embedder(self) -> Embedder:
@@ -254,7 +254,7 @@ class Congvan:
             hits = (self._searcher.search(query, k=RETRIEVE, prefer=scope.adjustment)
                     if query.terms or query.text else [])
             answer = compose(query, hits, self._searcher.vocabulary(), self.store.db["documents"].count,
-                             scope, self._tasks_of(hits), self._document_text)
+                             scope, self._tasks_of(hits), self)
             answer.retrieved = [{"file": h.row["file_name"], "quote": h.row["text"]} for h in hits]
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         if explain:
@@ -282,17 +282,31 @@ class Congvan:
             self._documents_cache = (generation, documents, unit_lists.list_units(documents), superseded(documents))
         return self._documents_cache
 
-    def _document_text(self, document_id: int) -> str:
-        """A document's title, issuer and text, kept per index generation for the questions that
-        ask about names (a place, a school) its passages may not repeat."""
+    def document_text(self, document_id: int) -> str:
+        """A document's title, issuer and text: the answer checks the names a question asks
+        about against the whole document, not only the passage."""
+        return self._per_document("text", document_id, "",
+                                  lambda doc: " ".join((doc["title"], doc["issuer"], doc["text"])))
+
+    def section_path(self, document_id: int, offset: int) -> str:
+        """The heading path of the innermost section holding a character of a document ("" before
+        the first heading)."""
+        sections = self._per_document("sections", document_id, [], lambda doc: self.store.sections(doc["id"]))
+        holding = [s for s in sections if s["start"] <= offset < s["end"]]
+        if not holding:
+            return ""
+        return _heading_path(max(holding, key=lambda s: (s["start"], -s["end"])), sections)
+
+    def _per_document(self, what: str, document_id: int, empty, read: Callable):
+        """Facts read once per document and index generation."""
         generation = self.store.generation()
-        if self._texts_cache[0] != generation:
-            self._texts_cache = (generation, {})
-        texts = self._texts_cache[1]
-        if document_id not in texts:
+        if self._per_document_cache[0] != generation:
+            self._per_document_cache = (generation, {})
+        cache = self._per_document_cache[1]
+        if (what, document_id) not in cache:
             doc = self.store.document(document_id)
-            texts[document_id] = " ".join((doc["title"], doc["issuer"], doc["text"])) if doc else ""
-        return texts[document_id]
+            cache[(what, document_id)] = read(doc) if doc else empty
+        return cache[(what, document_id)]
 
     def _scope(self, unit: str | None, today: date | None, asked_year: str) -> Scope:
         _, documents, units, replaced = self._document_index()
@@ -329,18 +343,23 @@ class Congvan:
             return None
         sections = self.sections(document_id)
         holding = [s for s in sections if s["start"] <= start and end <= s["end"]]
-        by_ordinal = {s["ordinal"]: s for s in sections}
         if holding:
             section = min(holding, key=lambda s: (s["end"] - s["start"], -s["level"]))
-            path, node = [], section
-            while node is not None:
-                path.append(f"{node['label']} {node['heading']}".strip())
-                node = by_ordinal.get(node["parent_ordinal"])
-            bounds, path = (section["start"], section["end"]), " > ".join(reversed(path))
+            bounds, path = (section["start"], section["end"]), _heading_path(section, sections)
         else:  # a passage before the first heading: the document's opening
             bounds, path = (0, min((s["start"] for s in sections), default=len(doc["text"]))), ""
         return {"document_id": document_id, "title": doc["title"], "issuer": doc["issuer"], "path": path,
                 "start": bounds[0], "end": bounds[1], "text": doc["text"][bounds[0]:bounds[1]]}
+
+
+def _heading_path(section: dict, sections: list[dict]) -> str:
+    """"II. Nhiệm vụ > 1. Chăm sóc > a) Chỉ tiêu": a section's headings from the top."""
+    by_ordinal = {s["ordinal"]: s for s in sections}
+    path, node = [], section
+    while node is not None:
+        path.append(f"{node['label']} {node['heading']}".strip())
+        node = by_ordinal.get(node["parent_ordinal"])
+    return " > ".join(reversed(path))
 
 
 def expand_paths(paths: Iterable[Path | str]):

@@ -5,7 +5,8 @@ Decisions where the README leaves room:
   gold item when its file name equals the gold `doc` and its quote contains the gold quote, or
   when the longest common subsequence of words between the two quotes is at least 80% of the gold
   quote's words. Words for that comparison are case-folded and stripped of punctuation at their
-  ends, so "(hoàn thành" and "hoàn" match but "15/12" keeps its slash.
+  ends, so "(hoàn thành" and "hoàn" match but "15/12" keeps its slash; a token with no letter or
+  digit is not a word, so the "|" between a crawled table's cells neither counts nor blocks.
 - A question with several gold items hits when any one of them is hit.
 - `none` questions have no hit@k or MRR; they are answered correctly when the answer abstains and
   cites nothing. An answerable question whose answer abstains is answered wrongly, whatever it says.
@@ -78,7 +79,8 @@ def normalise(text: str) -> str:
 
 def _words(text: str) -> list[str]:
     stripped = (_strip_punctuation(w) for w in normalise(text).casefold().split(" "))
-    return [w for w in stripped if w]
+    # A token with no letter or digit ("|" between crawled table cells, "–") is not a word.
+    return [w for w in stripped if any(ch.isalnum() for ch in w)]
 
 
 def _strip_punctuation(word: str) -> str:

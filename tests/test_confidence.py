@@ -69,3 +69,16 @@ def test_no_answer_is_the_only_abstention(loaded_home):
     assert (none.confidence, none.abstained, none.citations) == ("none", True, [])
     sure = cv.ask("Khi nào cân đo lần 2?")
     assert (sure.confidence, sure.abstained) == ("high", False)
+
+
+def test_a_quote_names_the_subsection_it_comes_from(tmp_path):
+    """Short subsections share a chunk; the citation's section is the one the quoted sentence is in."""
+    plan = tmp_path / "ke-hoach.txt"
+    plan.write_text("KẾ HOẠCH\nQuản lý thiết bị dạy học năm học 2025-2026\nI. Tổ chức thực hiện\n"
+                    "1. Phân công\nCô Nguyễn Thị Lan phụ trách hồ sơ, sổ sách thiết bị dạy học.\n"
+                    "2. Kiểm kê\nKiểm kê đồ dùng, thiết bị vào cuối năm học.\n", encoding="utf-8")
+    cv = Congvan(tmp_path / "home")
+    cv.ingest([plan])
+    answer = cv.ask("Ai phụ trách hồ sơ sổ sách thiết bị?")
+    assert answer.citations and answer.citations[0].section.endswith("1. Phân công")
+    assert "Nguyễn Thị Lan" in answer.answer

@@ -277,3 +277,10 @@ def test_several_sets_side_by_side():
     text = console.export_text()
     for label in ("seed · overall", "again · chat", "R@10", "none✓", "again · latency p50"):
         assert label in text
+
+
+def test_table_cell_bars_are_not_words():
+    """A crawled table's gold quote keeps its "|" cell marks; a citation of the same cells read as
+    tab-separated text still covers the quote's words."""
+    gold = {"doc": "bang.md", "quote": "| Bữa trưa | 35.000 đồng/ngày |"}
+    assert citation_hits({"file": "bang.md", "quote": "Bữa trưa\t35.000 đồng/ngày"}, gold)
