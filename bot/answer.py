@@ -24,6 +24,7 @@ LEAD_SCORE_GAP = 0.15
 CITE_SCORE_SHARE = 0.5
 RIVAL_POOL = 10
 MAX_CITATIONS = 5
+TITLE_WIDTH = 110
 _FACT_INTENTS = ("when", "how_many", "where")
 # A sentence that states what was asked (a date for "khi nào") beats one that only echoes the question.
 STATES_ASKED_BONUS = 0.25
@@ -286,10 +287,19 @@ def _citation(hit: Hit, query: Query, vocabulary: Vocabulary, scope: Scope | Non
 def citation_of(row: dict, sentence: str, score: float, scope: Scope | None = None) -> Citation:
     """A citation of a passage (a Store.chunk_rows row), shown by `sentence`."""
     return Citation(
-        doc_id=row["document_id"], file=row["file_name"], title=row["title"], issuer=row["issuer"],
+        doc_id=row["document_id"], file=row["file_name"], title=_display_title(row), issuer=row["issuer"],
         number=row["number"], date=row["date"], section=row["path"], quote=row["text"],
         start=row["start"], end=row["end"], score=round(score, 4), sentence=sentence,
         school_year=row["school_year"], date_label=_date_label(row), note=scope.note(row) if scope else "")
+
+
+def _display_title(row: dict) -> str:
+    """The document's title kept to one line; a document whose header says nothing of itself
+    (a decree missing its first page) is named by its file, which is how the admin knows it."""
+    title = row["title"]
+    if "—" not in title and " số " not in title:  # the bare kind: "Văn bản", "Kế hoạch"
+        return f"{title} ({row['file_name']})"
+    return title if len(title) <= TITLE_WIDTH else title[:TITLE_WIDTH - 1].rsplit(" ", 1)[0] + "…"
 
 
 def best_sentence(text: str, query: Query, vocabulary: Vocabulary) -> str:
@@ -346,7 +356,7 @@ def _display(sentence: str) -> str:
 
 
 def _who(row: dict, scope: Scope | None = None) -> str:
-    who = row["issuer"] or row["title"]
+    who = row["issuer"] or _display_title(row)
     details = [f"năm học {row['school_year']}"] if row["school_year"] else []
     if scope and scope.note(row):
         details.append(scope.note(row))

@@ -29,6 +29,7 @@ from .query import understand
 from .scope import Scope, asked_school_year, build_scope, superseded
 from .search import Searcher, trace
 
+HEADING_WIDTH = 70
 RETRIEVE = 20  # passages ranked per question: the answer reads them, eval measures recall@20 on them
 
 
@@ -357,7 +358,9 @@ def _heading_path(section: dict, sections: list[dict]) -> str:
     by_ordinal = {s["ordinal"]: s for s in sections}
     path, node = [], section
     while node is not None:
-        path.append(f"{node['label']} {node['heading']}".strip())
+        title = f"{node['label']} {node['heading']}".strip()
+        # A list item's "heading" may be its whole sentence: keep each step short, as chunk paths do.
+        path.append(title if len(title) <= HEADING_WIDTH else title[:HEADING_WIDTH - 1].rstrip() + "…")
         node = by_ordinal.get(node["parent_ordinal"])
     return " > ".join(reversed(path))
 
