@@ -1,11 +1,13 @@
 """Deadlines stated in a directive, as dates, and the tasks they belong to.
 
-`find_deadlines` reads as dates the phrases ingest/dates.py finds (the grammar an answer's lead
-uses too), the ways Vietnamese administrative text states when something is due: "trước ngày 15/12", "hoàn thành trước 10/5", "chậm nhất ngày 05/01/2023", "hạn cuối 15/12",
+`find_deadlines` reads as dates the phrases that ingest/dates.py finds (the grammar an answer's
+lead uses too), the ways Vietnamese administrative text states when something is due:
+"trước ngày 15/12", "hoàn thành trước 10/5", "chậm nhất ngày 05/01/2023", "hạn cuối 15/12",
 "trước ngày 15 tháng 12 năm 2023", "vào ngày 20/11", "ngày 01/12 và 02/12/2022",
-"từ ngày 07/9 đến hết ngày 31/12/2020", "từ 15/9 đến 30/9", "vào tuần 4 tháng 9",
-"tuần 2, 3 tháng 10", "(Tuần 3)" under a month heading, "trong tháng 9 và tháng 10",
-"cuối tháng 10 và đầu tháng 11/2023", "ngày 25 hàng tháng", "thứ Sáu hằng tuần", "8h00 ngày 16/7/2025".
+"từ ngày 07/9 đến hết ngày 31/12/2020", "từ 15/9 đến 30/9", "8h00 ngày 16/7/2025",
+"vào tuần 4 tháng 9", "tuần 2, 3 tháng 10", "(Tuần 3)" under a month heading,
+"trong tháng 9 và tháng 10", "cuối tháng 10 và đầu tháng 11/2023", "ngày 25 hàng tháng",
+"thứ Sáu hằng tuần".
 
 Conventions (the gold list in bench/deadlines_gold.json follows them too):
 - A year the text leaves out comes from the month heading the phrase sits under when it names
