@@ -13,6 +13,10 @@ from .model import Document, Source
 from .readers import read_text
 from .structure import parse_sections
 
+# A year's plan of a large school lists a few hundred tasks; thousands of dated lines (a log, an
+# exported timetable) are not tasks anyone is to be reminded of, and would be as many rows to
+# store and list. The text is bounded (readers.MAX_TEXT_CHARS), so finding them is bounded too.
+MAX_TASKS = 3000
 
 def parse_file(path: Path) -> Document:
     path = Path(path)
@@ -33,5 +37,5 @@ def parse_text(raw: str, source: Source) -> Document:
     if not chunks:
         raise EmptyDocument("Không tìm thấy đoạn văn nào để trả lời câu hỏi")
     document = Document(source=source, text=text, metadata=metadata, sections=sections, chunks=chunks)
-    document.tasks = extract_tasks(document)
+    document.tasks = extract_tasks(document)[:MAX_TASKS]
     return document
