@@ -6,7 +6,6 @@ written in bot/answer.py with the templates of prompts/.
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,8 @@ from ingest.errors import IngestError
 from ingest.parse import parse_file
 
 from . import tasks as task_lists
+from .clock import Clock, clock as system_clock
+from .config import settings
 from .agenda import agenda_month, compose_agenda, latest_year_with
 from .answer import Answer, compose
 from .query import understand
@@ -33,7 +34,7 @@ RETRIEVE = 20  # passages ranked per question: the answer reads them, eval measu
 
 
 def default_home() -> Path:
-    return Path(os.environ.get("CONGVAN_HOME") or platformdirs.user_data_dir("congvan"))
+    return settings().home or Path(platformdirs.user_data_dir("congvan"))
 
 
 @dataclass
@@ -47,18 +48,22 @@ class FileResult:
     number: str = ""
     sections: int = 0
     chunks: int = 0
+    tasks: int = 0  # tasks read from the document, dated or not: what `congvan tasks` and /thang list
     seconds: float = 0.0
     replaced: int | None = None  # "updated": the document this one replaced (kept as a version)
     maybe_replaces: int | None = None  # "added": a document this may be a new version of, left in place
 
 
 class Congvan:
-    def __init__(self, home: Path | str | None = None, embedder: str | Embedder | None = None):
-        """`embedder`: a model spec for index.embed.load_embedder (default $CONGVAN_EMBEDDER, else
-        the bundled model), or an embedder object."""
+    def __init__(self, home: Path | str | None = None, embedder: str | Embedder | None = None,
+                 clock: Clock | None = None):
+        """`embedder`: a model spec for index.embed.load_embedder (default CONGVAN_EMBEDDER, else
+        the bundled model), or an embedder object. `clock`: what "today" is when a call does not
+        say (default: the system's, in the configured zone)."""
         self.store = Store(Path(home) if home else default_home())
+        self.clock = clock or system_clock()
         if embedder is None or isinstance(embedder, str):
-            self._embedder_spec, self._embedder = embedder or os.environ.get("CONGVAN_EMBEDDER"), None
+            self._embedder_spec, self._embedder = embedder or settings().embedder, None
         else:
             self._embedder_spec, self._embedder = None, embedder
         self._searcher: Searcher | None = None
@@ -125,7 +130,7 @@ class Congvan:
             if replace is not None and replace != same["id"]:
                 raise IngestError(f"Tệp này đã có ở văn bản #{same['id']}: xoá #{same['id']} trước "
                                   f"(congvan remove {same['id']}) rồi mới thay #{replace} bằng nó.")
-            return _result(path.name, "unchanged", same)
+            return _result(path.name, "unchanged", same, len(self.store.tasks([same["id"]])))
         if same:  # cut short by a crash (or its vectors lost): saved again whole below
             self.store.discard_document(same["id"], self.store.embedder_name() or self.embedder.name)
         doc = doc or parse_file(path)
@@ -139,7 +144,8 @@ class Congvan:
         embedded = self._embed(doc)
         document_id = self.store.save_document(doc, path, embedded, self.embedder.name,
                                                replaces=previous["id"] if previous else None)
-        result = _result(path.name, "updated" if previous else "added", self.store.document(document_id))
+        result = _result(path.name, "updated" if previous else "added", self.store.document(document_id),
+                         len(doc.tasks))
         result.replaced = previous["id"] if previous else None
         result.maybe_replaces = maybe["id"] if maybe else None
         return result
@@ -218,7 +224,8 @@ class Congvan:
                 return []
             document_ids = unit_lists.scope(found, self.units())
         rows = self.store.tasks(document_ids, dated_only=upcoming_days is not None)
-        return task_lists.select(rows, month=month, issuer=issuer, upcoming_days=upcoming_days, today=today)
+        return task_lists.select(rows, month=month, issuer=issuer, upcoming_days=upcoming_days,
+                                 today=today or self.clock.today())
 
     def tasks_ics(self, tasks: list[dict], today: date | None = None) -> bytes:
         """An iCalendar file (bytes) of the dated tasks among `tasks` (from `Congvan.tasks`)."""
@@ -242,13 +249,14 @@ class Congvan:
         newer version, are ranked lower and labelled. With `explain`, the answer carries a trace
         of each step (how the question was read, what was searched, how each passage scored)."""
         started = time.perf_counter()
+        today = today or self.clock.today()
         if self._searcher is None:
             self._searcher = Searcher(self.store, self.embedder)
         query = understand(question, self._searcher.restorer())
         scope = self._scope(unit, today, asked_school_year(query.text))
         hits: list = []
         if query.intent == "agenda":
-            answer = self._agenda(query, unit, scope, today or task_lists.today_here())
+            answer = self._agenda(query, unit, scope, today)
         else:
             hits = (self._searcher.search(query, k=RETRIEVE, prefer=scope.adjustment)
                     if query.terms or query.text else [])
@@ -341,9 +349,9 @@ def expand_paths(paths: Iterable[Path | str]):
             yield p
 
 
-def _result(file_name: str, action: str, doc: dict) -> FileResult:
+def _result(file_name: str, action: str, doc: dict, tasks: int) -> FileResult:
     return FileResult(file_name, action, document_id=doc["id"], title=doc["title"], issuer=doc["issuer"],
-                      number=doc["number"], sections=doc["section_count"], chunks=doc["chunk_count"])
+                      number=doc["number"], sections=doc["section_count"], chunks=doc["chunk_count"], tasks=tasks)
 
 
 def _sha256(path: Path) -> str:

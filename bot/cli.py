@@ -325,7 +325,7 @@ def serve_telegram(home: Optional[Path] = HomeOption,
         raise typer.Exit(2)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per poll otherwise
-    mode = f"webhook {settings.webhook_url}" if settings.webhook_url else "long polling"
+    mode = f"webhook {settings.telegram_webhook_url}" if settings.telegram_webhook_url else "long polling"
     console.print(f"Bot Telegram đang chạy ({mode}); Ctrl-C để dừng.", highlight=False)
     run(settings, Congvan(home))
 

@@ -14,7 +14,6 @@ import calendar
 import hashlib
 import re
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 import icalendar
 from dateutil import rrule
@@ -23,13 +22,15 @@ import prompts
 from index.fold import fold
 from index.units import names_match
 
-TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+from .clock import clock
+
 # How many times a recurring deadline of no known school year repeats in a calendar: about a year.
 _UNSPANNED_COUNT = {"monthly": 12, "weekly": 52}
 
 
 def today_here() -> date:
-    return datetime.now(TIMEZONE).date()
+    """Today where the users are: the day a list of what is due counts from."""
+    return clock().today()
 
 
 def parse_month(text: str) -> str:
@@ -179,14 +180,15 @@ def to_ics(tasks: list[dict], today: date | None = None) -> bytes:
     its school year), each naming its document and issuer, with a reminder the day before. UIDs
     come from the task's content, not database ids, so importing a newer file updates events
     instead of duplicating them."""
-    today = today or today_here()
+    now = clock().now()
+    today = today or now.date()
     cal = icalendar.Calendar()
     cal.add("prodid", "-//congvan//hạn công việc//VI")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", "Công văn — hạn công việc")
-    cal.add("x-wr-timezone", "Asia/Ho_Chi_Minh")
-    stamp = datetime.now(timezone.utc).replace(microsecond=0)
+    cal.add("x-wr-timezone", str(now.tzinfo))
+    stamp = now.astimezone(timezone.utc).replace(microsecond=0)
     seen: dict[str, int] = {}
     for task in tasks:
         event = _event(task, today)
