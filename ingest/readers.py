@@ -107,12 +107,17 @@ def read_text(path: Path) -> tuple[str, str]:
     if not any(ch.isalpha() for ch in text):
         raise EmptyDocument("Tệp rỗng: không có nội dung chữ")
     if len(text) > MAX_TEXT_CHARS:
-        raise TooLarge(f"Văn bản quá dài ({len(text):,} ký tự; nhận tối đa {MAX_TEXT_CHARS:,}). "
-                       "Hãy tách thành các tệp nhỏ hơn".replace(",", "."))
+        raise TooLarge(f"Văn bản quá dài ({_number(len(text))} ký tự; nhận tối đa {_number(MAX_TEXT_CHARS)}). "
+                       "Hãy tách thành các tệp nhỏ hơn")
     problem = text_problem(text)
     if problem:
         raise UnsupportedFile(f"Không nhận tệp này: {problem}")
     return text, method
+
+
+def _number(value: int) -> str:
+    """1.000.000: Vietnamese groups thousands with dots."""
+    return f"{value:,}".replace(",", ".")
 
 
 # --- is it text? ---------------------------------------------------------------------------
@@ -235,9 +240,9 @@ def _check_unzipped_size(path: Path, extension: str) -> None:
     xml = sum(m.file_size for m in members if m.filename.lower().endswith((".xml", ".rels")))
     total = sum(m.file_size for m in members)
     if xml > MAX_DOCX_XML_BYTES or total > MAX_DOCX_BYTES:
-        raise TooLarge(f"Tệp {extension} giải nén ra tới {total / _MB:,.0f} MB ({xml / _MB:,.0f} MB văn bản), quá "
-                       f"mức một văn bản Word thật (tối đa {MAX_DOCX_XML_BYTES // _MB} MB văn bản, "
-                       f"{MAX_DOCX_BYTES // _MB} MB cả ảnh): có thể là tệp nén độc hại".replace(",", "."))
+        raise TooLarge(f"Tệp {extension} giải nén ra tới {_number(total // _MB)} MB ({_number(xml // _MB)} MB văn bản), "
+                       f"quá mức một văn bản Word thật (tối đa {MAX_DOCX_XML_BYTES // _MB} MB văn bản, "
+                       f"{MAX_DOCX_BYTES // _MB} MB cả ảnh): có thể là tệp nén độc hại")
 
 
 def _read_docx(path: Path, extension: str) -> str:
