@@ -99,8 +99,6 @@ def read_text(path: Path) -> tuple[str, str]:
         text, method = read_html(_decode_html(data, None)), "html"
     else:
         text, method = _without_scripts(_decode_text(data)), "text"
-        if extension == ".md":
-            text = read_markdown(text)
 
     # Windows-1258 and some converters write a tone as a combining mark after its letter.
     text = unicodedata.normalize("NFC", text.replace(_PRIVATE_BULLET, ""))
@@ -112,6 +110,8 @@ def read_text(path: Path) -> tuple[str, str]:
     problem = text_problem(text)
     if problem:
         raise UnsupportedFile(f"Không nhận tệp này: {problem}")
+    if method == "text" and extension == ".md":  # only once the text is known to be short enough
+        text = read_markdown(text)
     return text, method
 
 
@@ -1063,15 +1063,8 @@ def _ocr_pdf(path: Path, pages_read: int, page_count: int) -> str:
     # One tesseract per core: each is held to one thread, which is much faster on small machines.
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     with tempfile.TemporaryDirectory(prefix="congvan-ocr-") as folder:
-        command = ["pdftoppm", "-r", "300", "-png", "-f", "1", "-l", str(pages_read), str(path), f"{folder}/page"]
-        if _run(command) is None:
-            raise CorruptFile("PDF không có lớp chữ và không chuyển được thành ảnh để OCR")
-        # pdftoppm pads page numbers to one width, so names sort in page order.
-        images = [image for image in sorted(Path(folder).glob("page*.png")) if not _is_blank(image)]
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            pages = list(pool.map(lambda image: _run(["tesseract", str(image), "stdout", "-l", "vie"], env), images))
-    if any(page is None for page in pages):
-        raise IngestError("PDF không có lớp chữ và tesseract lỗi khi OCR")
+            pages = list(pool.map(lambda number: _ocr_page(path, number, folder, env), range(1, pages_read + 1)))
     text = "\n".join(unwrap_lines(page.decode("utf-8", errors="replace").replace("\f", "")) for page in pages)
     if not re.search(r"\w\w", text):
         read = f"{pages_read} trang" if pages_read == page_count else f"{pages_read} trang đầu (trong {page_count} trang)"
@@ -1079,10 +1072,29 @@ def _ocr_pdf(path: Path, pages_read: int, page_count: int) -> str:
     return text
 
 
+def _ocr_page(path: Path, number: int, folder: str, env: dict[str, str]) -> bytes:
+    # Uncompressed grey pages, rendered one at a time: PNG compression took longer than the
+    # rendering, and only the pages being read are on disk.
+    prefix = f"{folder}/page{number}"
+    if _run(["pdftoppm", "-r", "300", "-gray", "-f", str(number), "-l", str(number), "-singlefile",
+             str(path), prefix]) is None:
+        raise CorruptFile("PDF không có lớp chữ và không chuyển được thành ảnh để OCR")
+    image = Path(f"{prefix}.pgm")
+    try:
+        if _is_blank(image):
+            return b""
+        text = _run(["tesseract", str(image), "stdout", "-l", "vie"], env)
+    finally:
+        image.unlink(missing_ok=True)
+    if text is None:
+        raise IngestError("PDF không có lớp chữ và tesseract lỗi khi OCR")
+    return text
+
+
 def _is_blank(image: Path) -> bool:
     """A page with no ink: nothing darker than light grey (scanner noise, a tinted background)."""
     with Image.open(image) as picture:
-        darkest, _ = picture.convert("L").getextrema()
+        darkest, _ = picture.getextrema()
     return darkest > 160
 
 
