@@ -89,7 +89,8 @@ class Congvan:
         for i, path in enumerate(files):
             if progress:
                 progress(path.name, i, len(files))
-            results.append(self.ingest_file(path, replace=replace, add=add, waiting=waiting))
+            results.append(self._ingest_file(path, replace, add, waiting))
+        self._prepare_for_questions(results)
         if progress:
             progress("", len(files), len(files))
         return results
@@ -100,7 +101,12 @@ class Congvan:
         (index.store.same_directive), or the document `replace` names; with `add`, never. When it
         may be a new version of a document but that cannot be told, it is added and the result's
         `maybe_replaces` names that document."""
-        path = Path(path)
+        result = self._ingest_file(Path(path), replace, add, waiting)
+        self._prepare_for_questions([result])
+        return result
+
+    def _ingest_file(self, path: Path, replace: int | None, add: bool,
+                     waiting: Callable[[], None] | None) -> FileResult:
         started = time.perf_counter()
         sha256 = _sha256(path) if path.is_file() else ""
         try:
@@ -149,6 +155,19 @@ class Congvan:
         result.replaced = previous["id"] if previous else None
         result.maybe_replaces = maybe["id"] if maybe else None
         return result
+
+    def _prepare_for_questions(self, results: list[FileResult]) -> None:
+        """Bring the word statistics up to date with what was just loaded (counting the changed
+        documents' chunks only) and save them and the vectors file: done here, the first
+        question after a large ingest, in this process or the next, only loads them."""
+        if any(r.action in ("added", "updated") for r in results):
+            self._search().count_words()
+            self.store.vectors()
+
+    def _search(self) -> Searcher:
+        if self._searcher is None:
+            self._searcher = Searcher(self.store, self.embedder)
+        return self._searcher
 
     def _embed(self, doc) -> list[tuple[str, np.ndarray]]:
         """(content hash, vector) for every chunk, embedding only texts this model has never seen."""
@@ -304,10 +323,10 @@ class Congvan:
         return out
 
     def warm_up(self) -> None:
-        """Load the embedding model and the corpus's word statistics ahead of the first question."""
-        if self._searcher is None:
-            self._searcher = Searcher(self.store, self.embedder)
-        self._searcher.restorer()
+        """Load the embedding model, the corpus's word statistics and the vectors ahead of the
+        first question."""
+        self._search().restorer()
+        self.store.vectors()
         self.embedder.query("khởi động")
 
     def restore(self, text: str) -> str:

@@ -409,6 +409,21 @@ class Store:
                 f"{select} where c.id in ({','.join('?' * len(batch))})", batch)]
         return out
 
+    def archived_chunk_texts(self, wanted: dict[int, str]) -> dict[int, str]:
+        """The words (as `chunk_texts` gives them) of removed chunks, wanted by id and content
+        hash, from the versions they were archived in, newest first. A chunk deleted without a
+        version (a save a crash cut short) is missing from the result."""
+        found: dict[int, str] = {}
+        for (rows,) in self.db.execute("select rows from versions order by id desc"):
+            if len(found) == len(wanted):
+                break
+            archived = json.loads(rows)
+            document = archived["document"]
+            for chunk in archived["chunks"]:
+                if wanted.get(chunk["id"]) == chunk["content_hash"] and chunk["id"] not in found:
+                    found[chunk["id"]] = " ".join((chunk["text"], chunk["path"], document["issuer"], document["title"]))
+        return found
+
     def chunk_hashes(self) -> dict[int, str]:
         """Every chunk's id and content hash: ids can be reused after a deletion, hashes tell."""
         return dict(self.db.execute("select id, content_hash from chunks").fetchall())
