@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import logging
 import re
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ from telegram.ext import (
     filters,
 )
 
-from .api import Congvan
+from .api import Congvan, FileResult
 from .agenda import agenda_month
 from .broadcast import Broadcaster, tasks_html
 from .clock import Clock
@@ -134,6 +135,7 @@ def build_application(settings: Settings, congvan: Congvan | None = None,
     application.add_handler(CallbackQueryHandler(on_original, pattern=r"^file:"))
     application.add_handler(CallbackQueryHandler(on_feedback, pattern=r"^fb:"))
     application.add_handler(CallbackQueryHandler(on_remove, pattern=r"^del:"))
+    application.add_handler(CallbackQueryHandler(on_version, pattern=r"^ver:"))
     application.add_handler(ChatMemberHandler(on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_error_handler(on_error)
 
@@ -437,11 +439,55 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                                 reason=str(error)))
                 return
             result = await asyncio.to_thread(svc.congvan.ingest_file, path)
-    await message.reply_text(render("telegram_ingest", r=result))
+    # Added, but maybe a new version of a loaded document: the admin decides with a button.
+    previous = svc.congvan.document(result.maybe_replaces) if result.maybe_replaces is not None else None
+    keyboard = _version_keyboard(svc.congvan.document(result.document_id), previous["id"]) if previous else None
+    await message.reply_text(render("telegram_ingest", r=result, previous=previous), reply_markup=keyboard)
     if result.action in ("added", "updated") and result.document_id is not None:
         stored = svc.congvan.document(result.document_id)
         if svc.broadcaster.plan_new_document(stored, svc.today()):
             await _deliver(context)
+
+
+def _version_keyboard(new: dict, old_id: int) -> InlineKeyboardMarkup:
+    # The new document's hash in the buttons: a late press never acts on another file.
+    ids = f"{new['id']}:{old_id}:{new['sha256'][:12]}"
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(f"🔁 Thay #{old_id} bằng bản này", callback_data=f"ver:replace:{ids}"),
+        InlineKeyboardButton("➕ Giữ là văn bản mới", callback_data=f"ver:add:{ids}")]])
+
+
+async def on_version(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    query = update.callback_query
+    if not svc.is_admin(update):
+        await query.answer("Chỉ quản trị viên mới chọn được.", show_alert=True)
+        return
+    await query.answer()
+    _, choice, new_id, old_id, sha = query.data.split(":")
+    new, old = svc.congvan.document(int(new_id)), svc.congvan.document(int(old_id))
+    if new is None or new["sha256"][:12] != sha:
+        await query.edit_message_text(render("telegram_replies", key="no_document", ref=f"#{new_id}"))
+        return
+    if choice == "add":
+        await query.edit_message_text(render("telegram_replies", key="kept_as_new", doc=new, old_id=old_id))
+        return
+    if old is None:
+        await query.edit_message_text(render("telegram_replies", key="no_document", ref=f"#{old_id}"))
+        return
+    async with svc.ingest_lock:
+        result = await asyncio.to_thread(_replace_with_upload, svc.congvan, new, old["id"])
+    await query.edit_message_text(render("telegram_ingest", r=result, previous=None))
+
+
+def _replace_with_upload(congvan: Congvan, new: dict, old_id: int) -> FileResult:
+    """What the CLI's hint does (`remove NEW && ingest --replace OLD file`): the upload, added as
+    a document of its own, becomes the new version of OLD instead; NEW stays in the history."""
+    with tempfile.TemporaryDirectory(prefix="congvan-replace-") as folder:
+        path = Path(folder) / new["file_name"]
+        shutil.copyfile(congvan.store.original_path(new), path)
+        congvan.remove(new["id"])
+        return congvan.ingest_file(path, replace=old_id)
 
 
 async def list_documents(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
