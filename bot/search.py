@@ -38,7 +38,7 @@ SAME_DOCUMENT_PENALTY = 0.03
 SAVE_COUNTS_AFTER = 1.0  # seconds of counting worth keeping for the next process
 # What the saved counts were made with: a changed lexicon must not be read from an old file
 # (bump the leading number when Vocabulary or Restorer change how they count).
-COUNTS_VERSION = hashlib.sha256(repr((3, GENERAL_WORDS, sorted(ABBREVIATIONS.items()))).encode()).hexdigest()
+COUNTS_VERSION = hashlib.sha256(repr((4, GENERAL_WORDS, sorted(ABBREVIATIONS.items()))).encode()).hexdigest()
 
 
 @dataclass

@@ -544,13 +544,28 @@ def _connect(path: Path) -> sqlite_utils.Database:
 def _needs_migration(db: sqlite_utils.Database) -> bool:
     tables = db.table_names()
     return ("versions" not in tables or "tasks" not in tables
-            or not {"unit", "chunk_total"} <= set(db["documents"].columns_dict))
+            or not {"unit", "chunk_total"} <= set(db["documents"].columns_dict)
+            or not set(_LOOKUPS) <= {i.name for i in db["documents"].indexes})
+
+
+# The lookups each ingested file makes (same file? same directive?): without them every file
+# read the whole documents table, texts included, and ingesting a province's library was
+# quadratic.
+_LOOKUPS = {"idx_documents_sha256": ["sha256"], "idx_documents_file_name": ["file_name"],
+            "idx_documents_number_issuer": ["number", "issuer"]}
+
+
+def _add_lookups(db: sqlite_utils.Database) -> None:
+    with db.atomic():
+        for name, columns in _LOOKUPS.items():
+            db["documents"].create_index(columns, index_name=name, if_not_exists=True)
 
 
 def _create_schema(db: sqlite_utils.Database) -> None:
     if "documents" in db.table_names():
         _add_tasks_and_units(db)
         _add_versions(db)
+        _add_lookups(db)
         return
     with db.atomic():  # whole or not at all: a schema cut short would pass for a complete one
         db["documents"].create({
@@ -581,6 +596,7 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         db["state"].insert({"generation": 0, "embedder": ""})
     _add_tasks_and_units(db)
     _add_versions(db)
+    _add_lookups(db)
 
 
 def _add_tasks_and_units(db: sqlite_utils.Database) -> None:
