@@ -37,9 +37,9 @@ _TEXT_EXTENSIONS = (".doc", ".txt", ".md")
 # Limits, so that one file cannot hold up ingestion for minutes or take gigabytes:
 # Scanned directives run to a few MB a page at most and Telegram hands bots files of 20 MB or less.
 MAX_FILE_BYTES = 40 * 1024 * 1024
-# The longest real directives (a circular with its appendices) are ~300,000 characters; every
-# 1,000,000 characters are ~2,000 passages to embed, minutes of CPU.
-MAX_TEXT_CHARS = 1_000_000
+# The longest real directives (a circular with its appendices) are ~300,000 characters. Every
+# 100,000 characters are ~150 passages to embed, 30-60 s of a shared 2-core machine's CPU.
+MAX_TEXT_CHARS = 500_000
 # What a .docx may unpack to, judged from the sizes its zip declares (zipfile never reads past
 # them). lxml holds an XML part at ~10x its size, and the document.xml of a 300-page directive is
 # a few MB; pictures are kept in memory whole but not parsed.

@@ -50,7 +50,7 @@ def test_a_text_over_the_length_limit_is_refused(tmp_path):
     path = tmp_path / "dai.txt"
     path.write_text("\n".join(lines * (readers.MAX_TEXT_CHARS // len("\n".join(lines)) + 1)), encoding="utf-8")
 
-    with pytest.raises(TooLarge, match="Văn bản quá dài .* nhận tối đa 1.000.000"):
+    with pytest.raises(TooLarge, match="Văn bản quá dài .* nhận tối đa 500.000"):
         read_text(path)
 
 
@@ -77,13 +77,25 @@ def test_ten_thousand_short_paragraphs_parse_whole(tmp_path):
     for line in directive_lines()[:9]:
         word.add_paragraph(line)
     for i in range(1, 10_001):
-        word.add_paragraph(f"Điều {i}. Quy định số {i}")
+        word.add_paragraph(f"- Lớp {i} nộp sổ trước ngày {i % 28 + 1}/12/2024.")
     word.save(tmp_path / "dai.docx")
 
     document = parse_file(tmp_path / "dai.docx")
 
-    assert len(document.sections) == 10_000
-    assert document.chunks[-1].text == "Điều 10000. Quy định số 10000"
+    assert document.text.endswith("- Lớp 10000 nộp sổ trước ngày 5/12/2024.")
+    assert len(document.tasks) == parse.MAX_TASKS
+
+
+def test_ten_thousand_one_line_articles_are_refused_as_too_many_passages(tmp_path):
+    word = docx.Document()
+    for line in directive_lines()[:9]:
+        word.add_paragraph(line)
+    for i in range(1, 10_001):
+        word.add_paragraph(f"Điều {i}. Quy định số {i}")
+    word.save(tmp_path / "dai.docx")
+
+    with pytest.raises(TooLarge, match=r"quá nhiều đoạn \(10001; tối đa 2000\)"):
+        parse_file(tmp_path / "dai.docx")
 
 
 def test_ocr_stops_at_the_page_limit_and_says_how_many_pages_it_read(tmp_path, monkeypatch):
