@@ -74,3 +74,20 @@ def test_word_statistics_are_current_in_a_new_process_right_after_ingest(tmp_pat
     done = subprocess.run([sys.executable, "-c", script, str(home)], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["tô", "màu", "tranh", "0"]
+
+
+def test_a_chunk_s_words_are_made_from_its_text_when_asked_for_and_uncounted_by_its_text():
+    import pickle
+
+    from index.vocabulary import Vocabulary
+
+    texts = {1: "Trẻ học bơi lội tại hồ bơi", 2: "Khám sức khỏe cho trẻ"}
+    vocabulary = Vocabulary(list(texts.items()), {}, texts.get)
+    assert vocabulary.size == 2 and vocabulary.chunks_with("~tre") == 2
+    assert vocabulary.coverage(["bơi", "lội"], 1) == 1.0 and vocabulary.coverage(["bơi", "lội"], 2) == 0.0
+    saved = pickle.loads(pickle.dumps(vocabulary))  # as the next process loads it: no texts yet
+    assert saved.keys.get(1) is None
+    saved.text_of = texts.get
+    assert saved.keys.get(1).tolist() == vocabulary.keys.get(1).tolist()
+    saved.remove(1, texts[1])
+    assert saved.size == 1 and saved.chunks_with("~boi") == 0 and saved.chunks_with("~tre") == 1
