@@ -84,7 +84,7 @@ def read_text(path: Path) -> tuple[str, str]:
 
     if b"%PDF-" in data[:1024]:  # the PDF standard lets the header start anywhere in the first 1 KB
         text, method = _read_pdf(path)
-    elif data.startswith(b"PK"):
+    elif data.startswith(b"PK\x03\x04"):
         _check_unzipped_size(path, extension)
         text, method = _read_docx(path, extension), "docx"
     elif data.startswith(_OLE_MAGIC):
@@ -123,7 +123,8 @@ def _number(value: int) -> str:
 # --- is it text? ---------------------------------------------------------------------------
 # A wrong guess of the encoding, a binary file or a broken font gives text that is no language:
 # control characters, other scripts, letters no Vietnamese word has, letter runs that are not
-# syllables. Such text must never become a document (it would replace nothing, and answer nothing).
+# syllables. Such text must never become a document: it answers nothing, and could take the place
+# of a real directive loaded under the same name.
 
 _VIETNAMESE_LETTERS = frozenset(
     string.ascii_letters + "đĐ" + "".join(
@@ -190,8 +191,8 @@ def _decode_text(data: bytes) -> str:
             break
     else:
         candidates = [("utf-8", data)]
-        even, odd = data[0:200_000:2].count(0), data[1:200_000:2].count(0)
-        units = len(data) // 2
+        head = data[:200_000]
+        even, odd, units = head[0::2].count(0), head[1::2].count(0), len(head) // 2
         if odd >= _UTF16_ZEROS * units and even < odd / 10:
             candidates.append(("utf-16-le", data))
         elif even >= _UTF16_ZEROS * units and odd < even / 10:
