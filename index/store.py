@@ -364,15 +364,16 @@ class Store:
             "on e.content_hash = c.content_hash and e.model = (select embedder from state)").fetchone()[0]
 
     def _rebuild_vectors(self) -> VectorIndex:
-        rows = list(self.db.query(
+        # Added a batch at a time: reading every vector first held the library's vectors twice
+        # more (blobs, then one float32 matrix) beside the index, in the serving process.
+        cursor = self.db.execute(
             "select c.id, e.vector, e.dim from chunks c join embeddings e "
-            "on e.content_hash = c.content_hash and e.model = (select embedder from state)"))
-        dim = rows[0]["dim"] if rows else 384
-        index = VectorIndex(dim)
-        if rows:
-            index.add([r["id"] for r in rows],
-                      np.vstack([np.frombuffer(r["vector"], dtype=np.float32) for r in rows]))
-        return index
+            "on e.content_hash = c.content_hash and e.model = (select embedder from state)")
+        index = None
+        while batch := cursor.fetchmany(10000):
+            index = index or VectorIndex(batch[0][2])
+            index.add([r[0] for r in batch], np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in batch]))
+        return index or VectorIndex(384)
 
     def keyword_search(self, match: str, limit: int) -> list[tuple[int, float]]:
         """(chunk id, bm25 score; higher is better) for an FTS5 MATCH expression over folded text."""
