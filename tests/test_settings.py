@@ -85,3 +85,13 @@ def test_the_upload_summary_counts_the_tasks_it_read(tmp_path):
     added, unchanged = cv.ingest_file(path), cv.ingest_file(path)
     assert (added.action, added.tasks, unchanged.action, unchanged.tasks) == ("added", 2, "unchanged", 2)
     assert "· nhiệm vụ: 2" in render("telegram_ingest", r=added)
+
+
+def test_the_command_line_stops_on_a_bad_setting_with_its_reason(environment):
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    environment.setenv("CONGVAN_TIMEZONE", "Hanoi")
+    result = CliRunner().invoke(app, ["docs"])
+    assert result.exit_code == 2 and "CONGVAN_TIMEZONE không có múi giờ 'Hanoi'" in result.output
