@@ -40,8 +40,8 @@ class SettingsError(ValueError):
 
 
 class Settings(BaseModel):
-    """The settings themselves. Built directly (tests) nothing is read from the environment;
-    `load` and `settings` read it."""
+    """The settings themselves. Built directly, as tests do, they read nothing from the
+    environment; `load` and `settings` read it."""
     model_config = ConfigDict(frozen=True, str_strip_whitespace=True, arbitrary_types_allowed=True)
 
     home: Path | None = None
