@@ -29,7 +29,9 @@ _W = r"(?<![\w])"  # a word starts here
 # "8h00 ngày 16/7/2025", "lúc 17 giờ 30, ngày 28/4": the hour says nothing about the day, but
 # belongs to the phrase a reader sees.
 _CLOCK = r"(?:lúc\s+)?\d{1,2}\s*(?:giờ|h)(?:\s*\d{2}(?:\s*phút)?)?(?![\w])\s*,?\s*"
-_DAY = rf"(?:{_CLOCK})?(?:ngày\s+)?"  # what may stand before a date in a phrase
+# "14h00 thứ Năm, ngày 16/11/2023": the weekday too.
+_AT = rf"(?:{_CLOCK})?(?:(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật)\s*,?\s*)?"
+_DAY = rf"{_AT}(?:ngày\s+)?"  # what may stand before a date in a phrase
 
 WEEKDAYS = {"hai": "MO", "2": "MO", "ba": "TU", "3": "TU", "tư": "WE", "4": "WE", "năm": "TH", "5": "TH",
             "sáu": "FR", "6": "FR", "bảy": "SA", "7": "SA"}
@@ -41,7 +43,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for 
     # "từ ngày 07/9/2020 đến hết ngày 31/12/2020", "từ 15/9 - 30/9", "từ 7h30 ngày 15/9 đến 11h00 ngày 16/9"
     ("range", rf"{_W}(?:bắt đầu\s+)?từ\s+{_DAY}{ANY_DATE}\s*(?:đến|tới|-|–)\s*(?:hết\s+)?{_DAY}{ANY_DATE}"),
     # "ngày 01/12 và 02/12/2022", "ngày 15/9 - 20/9"
-    ("range", rf"{_W}(?:vào\s+)?(?:{_CLOCK})?ngày\s+{NUM_DATE}\s*(?:-|–|đến|tới|và)\s*(?:hết\s+)?{_DAY}{NUM_DATE}"),
+    ("range", rf"{_W}(?:vào\s+)?{_AT}ngày\s+{NUM_DATE}\s*(?:-|–|đến|tới|và)\s*(?:hết\s+)?{_DAY}{NUM_DATE}"),
     ("from", rf"{_W}(?:bắt đầu\s+)?từ\s+{_DAY}{ANY_DATE}"),
     # "hoàn thành trước ngày 30/9", "chậm nhất là ngày 5/1/2024", "hạn nộp: 15/12", "đến hết ngày 31/12",
     # "trước 17h00 ngày 28/4"
@@ -51,7 +53,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for 
     ("before_day", rf"{_W}(?:hoàn thành\s+)?(?:trước|chậm nhất|muộn nhất|hạn(?:\s+(?:cuối|chót|nộp))?)\s*(?:là\s+)?"
                    r"(?:vào\s+)?ngày\s+\d{1,2}(?![\d/])(?!\s*(?:tháng|hàng|hằng|mỗi))"),
     ("on", rf"{_W}vào\s+{_DAY}{ANY_DATE}"),
-    ("on", rf"{_W}(?:{_CLOCK})?ngày\s+{NUM_DATE}"),
+    ("on", rf"{_W}{_AT}ngày\s+{NUM_DATE}"),
     # "vào tuần 4 tháng 9", "tuần 2, 3 tháng 10/2023"
     ("week", rf"{_W}(?:vào\s+)?tuần\s+[1-5](?:{_SEP}(?:tuần\s+)?[1-5])*\s+(?:của\s+)?tháng\s+{MONTH_NUM}"),
     ("week_hint", r"\(\s*tuần\s+[1-5](?:\s*(?:,|và|-|–)\s*[1-5])*\s*\)"),
