@@ -732,6 +732,8 @@ def read_rtf(data: bytes) -> str:
     position = 0
     while position < len(text):
         match = _RTF_TOKEN.match(text, position)
+        if match is None:  # a lone backslash at the very end
+            break
         position = match.end()
         word, number, hexa, symbol, brace, plain = match.groups()
         if hexa is None and pending:
