@@ -228,8 +228,11 @@ def congvan_serve(home: str, questions: str, passes: str, origins: str = "") -> 
     stages.wrap(Store, "chunk_rows", "read chunk rows")
     stages.wrap(api, "compose", "compose the answer")
     stages.wrap(Store, "vectors", "load/rebuild vectors")
-    # Counted on the first question after loading, then brought up to date after each change to
-    # the documents (the names cover the versions of bot/search.py that did either).
+    # Counted at ingest and loaded by the first question of a new process (older versions of
+    # bot/search.py counted them then); brought up to date after each change to the documents
+    # (the names cover the versions that did either).
+    stages.wrap(search.Searcher, "_load_counts", "word statistics: load saved counts")
+    stages.wrap(search.Searcher, "_keyword_expression", "keyword: choose words to search")
     stages.wrap(Store, "chunk_texts", "word statistics: read chunk texts")
     for owner, attribute in ((search.Searcher, "_catch_up"), (search.Searcher, "_corpus_statistics"),
                              (Vocabulary, "__init__"), (Restorer, "__init__")):
@@ -244,8 +247,8 @@ def congvan_serve(home: str, questions: str, passes: str, origins: str = "") -> 
     model_load = time.perf_counter() - started
     rss_before = current_rss_mb()
     stages.take()
-    # The first question after loading (or after any change to the documents) builds the word
-    # statistics and loads the vectors: a bot pays this once per index generation.
+    # The first question of a new process loads the word statistics and the vectors (and
+    # counts what changed since they were saved): a bot pays this once per process.
     first = timed_ask(cv, "Khi nào nộp báo cáo?")[1]
     cold_stages = stages.take()
     cold_stages["rest"] = max(first / 1000 - sum(cold_stages.values()), 0.0)

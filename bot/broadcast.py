@@ -46,7 +46,7 @@ class Broadcaster:
             if not unit:
                 continue
             if unit not in texts:
-                tasks = self.congvan.tasks(month=month, unit=unit)
+                tasks = self.congvan.tasks(month=month, unit=unit, today=today)
                 texts[unit] = tasks_html(tasks, kind="digest", unit=unit, month=month) if tasks else None
             if texts[unit]:
                 planned += self.chats.plan(chat["chat_id"], "digest", month, texts[unit], last_day.isoformat())

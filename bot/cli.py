@@ -12,11 +12,22 @@ from rich.table import Table
 from rich.text import Text
 
 from .api import Congvan, expand_paths
+from .config import SettingsError, settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Hỏi đáp công văn, kế hoạch, hướng dẫn cho giáo viên mầm non.")
 console = Console()
-HomeOption = typer.Option(None, "--home", envvar="CONGVAN_HOME", help="Data folder (default: user data dir).")
+HomeOption = typer.Option(None, "--home", help="Data folder (default: CONGVAN_HOME, else the user data dir).")
+
+
+@app.callback()
+def _check_settings() -> None:
+    # A bad CONGVAN_* value stops every command with its reason, not a traceback.
+    try:
+        settings()
+    except SettingsError as error:
+        console.print(str(error), highlight=False)
+        raise typer.Exit(2)
 
 
 @app.command()
@@ -333,7 +344,7 @@ def serve_telegram(home: Optional[Path] = HomeOption,
         raise typer.Exit(2)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per poll otherwise
-    mode = f"webhook {settings.webhook_url}" if settings.webhook_url else "long polling"
+    mode = f"webhook {settings.telegram_webhook_url}" if settings.telegram_webhook_url else "long polling"
     console.print(f"Bot Telegram đang chạy ({mode}); Ctrl-C để dừng.", highlight=False)
     run(settings, Congvan(home))
 

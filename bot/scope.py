@@ -18,6 +18,8 @@ from datetime import date
 
 from index.fold import fold
 
+from .clock import clock
+
 IN_SCOPE_BONUS = 0.15
 SUPERSEDED_PENALTY = 0.3
 CURRENT_YEAR_EDGE = 0.1  # how much coverage a current source may lack and still lead
@@ -88,7 +90,7 @@ def asked_school_year(question: str) -> str:
 
 
 def current_school_year(documents: list[dict], today: date | None = None) -> str:
-    today = today or date.today()
+    today = today or clock().today()  # where the users are, not where the server is
     start = today.year if today.month >= 8 else today.year - 1
     this_year = f"{start}-{start + 1}"
     years = {d["school_year"] for d in documents if d.get("school_year")}

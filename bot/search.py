@@ -27,12 +27,18 @@ from .query import Query
 KEYWORD_WEIGHT = 0.6
 DENSE_WEIGHT = 0.4
 CANDIDATES = 60
+# FTS5 reads the whole posting list of every searched word or pair (to rank, and again for
+# bm25's document counts), so an OR over every word of a question costs time in proportion to
+# the library. Past this many postings only the rarest words and pairs are searched: a word in a
+# large share of the passages adds almost nothing to BM25 (its IDF is near zero) but most of the
+# reading. A small library is searched with every word, exactly as before.
+KEYWORD_POSTINGS = 6000
 SAME_SECTION_PENALTY = 0.15  # so five pieces of one paragraph do not crowd out other sources
 SAME_DOCUMENT_PENALTY = 0.03
 SAVE_COUNTS_AFTER = 1.0  # seconds of counting worth keeping for the next process
 # What the saved counts were made with: a changed lexicon must not be read from an old file
 # (bump the leading number when Vocabulary or Restorer change how they count).
-COUNTS_VERSION = hashlib.sha256(repr((2, GENERAL_WORDS, sorted(ABBREVIATIONS.items()))).encode()).hexdigest()
+COUNTS_VERSION = hashlib.sha256(repr((4, GENERAL_WORDS, sorted(ABBREVIATIONS.items()))).encode()).hexdigest()
 
 
 @dataclass
@@ -50,15 +56,16 @@ class Searcher:
         self.store = store
         self.embedder = embedder
         self._generation = -1
-        self._vocabulary = Vocabulary([], ABBREVIATIONS)
-        self._restorer = Restorer([], GENERAL_WORDS)
-        self._counted: dict[int, tuple[str, str]] = {}  # chunk id → (content hash, text) counted
+        self._reset_counts()
+        # chunk id → content hash counted. Not the text: at a province's scale the texts would
+        # double the memory, and a removed chunk's text is read back from its archived version.
+        self._counted: dict[int, str]
         self._lock = threading.Lock()
 
     def search(self, query: Query, k: int = 10, prefer: Callable[[dict], float] | None = None) -> list[Hit]:
         """The k best passages. `prefer(row)` is added to each passage's score (the asker's unit,
         the current school year: bot/scope.py)."""
-        keyword = dict(self.store.keyword_search(_match_expression(query), CANDIDATES))
+        keyword = dict(self.store.keyword_search(self._keyword_expression(query), CANDIDATES))
         dense = self._dense(query)
         candidates = set(keyword) | set(sorted(dense, key=dense.get, reverse=True)[:CANDIDATES])
         if not candidates:
@@ -72,10 +79,30 @@ class Searcher:
             for c in candidates
         }
         rows = self.store.chunk_rows(sorted(candidates))
-        vocabulary = self.vocabulary()
         hits = [Hit(c, s + (prefer(rows[c]) if prefer else 0.0), keyword.get(c, 0.0) / top_kw, dense.get(c, 0.0),
-                    coverage(vocabulary, query, c), rows[c]) for c, s in scored.items() if c in rows]
-        return _diversify(hits, k)
+                    0.0, rows[c]) for c, s in scored.items() if c in rows]
+        chosen = _diversify(hits, k)
+        # Judged only for the passages returned: judging every candidate cost more than the search.
+        vocabulary = self.vocabulary()
+        for hit in chosen:
+            hit.coverage = coverage(vocabulary, query, hit.row)
+        return chosen
+
+    def _keyword_expression(self, query: Query) -> str:
+        """The FTS5 query: every word and pair of the question, or past KEYWORD_POSTINGS postings
+        only the rarest of them (always at least one)."""
+        items = _match_items(query)
+        vocabulary = self.vocabulary()
+        postings = {item: vocabulary.chunks_with("~" + item) for item in items}
+        if sum(postings.values()) > KEYWORD_POSTINGS:
+            kept, total = [], 0
+            for item in sorted(items, key=postings.get):
+                if kept and total + postings[item] > KEYWORD_POSTINGS:
+                    break
+                kept.append(item)
+                total += postings[item]
+            items = [item for item in items if item in kept]
+        return " OR ".join(f'"{item}"' for item in items)
 
     def vocabulary(self) -> Vocabulary:
         self._catch_up()
@@ -85,7 +112,12 @@ class Searcher:
         self._catch_up()
         return self._restorer
 
-    def _catch_up(self) -> None:
+    def count_words(self) -> None:
+        """Count what changed since the last count and save the counts for the next process,
+        however little changed: called after an ingest, which must leave them current."""
+        self._catch_up(save=True)
+
+    def _catch_up(self, save: bool = False) -> None:
         """Bring the word statistics of the indexed text up to date with the documents.
 
         Only the chunks added or removed since the last count are counted, so a bot answering
@@ -93,23 +125,31 @@ class Searcher:
         also kept in a file beside the index, so a new process (each `congvan ask`) starts from
         them instead of counting the whole corpus again."""
         generation = self.store.generation()
-        if generation == self._generation:
+        if generation == self._generation and not save:
             return
         with self._lock:
             started = time.perf_counter()
             if self._generation == -1:
                 self._load_counts()
+            counted_before = len(self._counted)
             current = self.store.chunk_hashes()
-            gone = [c for c, (h, _) in self._counted.items() if current.get(c) != h]
-            for chunk_id in gone:
-                self._vocabulary.remove(chunk_id)
-                self._restorer.remove(self._counted.pop(chunk_id)[1])
+            gone = {c: h for c, h in self._counted.items() if current.get(c) != h}
+            texts = self.store.archived_chunk_texts(gone) if gone else {}
+            if len(texts) < len(gone):  # a save a crash cut short was counted: count all again
+                self._reset_counts()
+            else:
+                for chunk_id, text in texts.items():
+                    self._vocabulary.remove(chunk_id, text)
+                    self._restorer.remove(text)
+                    del self._counted[chunk_id]
             for chunk_id, text in self.store.chunk_texts([c for c in current if c not in self._counted]):
                 self._vocabulary.add(chunk_id, text)
                 self._restorer.add(text)
-                self._counted[chunk_id] = (current[chunk_id], text)
+                self._counted[chunk_id] = current[chunk_id]
+            changed = bool(gone) or len(self._counted) != counted_before
             self._generation = generation
-            if time.perf_counter() - started > SAVE_COUNTS_AFTER:
+            if (save and (changed or not self._counts_path().exists())) or \
+                    time.perf_counter() - started > SAVE_COUNTS_AFTER:
                 self._save_counts()
 
     def _counts_path(self) -> Path:
@@ -122,10 +162,18 @@ class Searcher:
                 version, self._counted, self._vocabulary, self._restorer = pickle.load(f)
             if version != COUNTS_VERSION:
                 raise ValueError(version)
+            self._vocabulary.text_of = self._chunk_text
         except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
-            self._counted = {}
-            self._vocabulary = Vocabulary([], ABBREVIATIONS)
-            self._restorer = Restorer([], GENERAL_WORDS)
+            self._reset_counts()
+
+    def _reset_counts(self) -> None:
+        self._counted = {}
+        self._vocabulary = Vocabulary([], ABBREVIATIONS, self._chunk_text)
+        self._restorer = Restorer([], GENERAL_WORDS)
+
+    def _chunk_text(self, chunk_id: int) -> str | None:
+        found = self.store.chunk_texts([chunk_id])
+        return found[0][1] if found else None
 
     def _save_counts(self) -> None:
         path = self._counts_path()
@@ -151,10 +199,11 @@ class Searcher:
         return scores
 
 
-def coverage(vocabulary: Vocabulary, query: Query, chunk_id: int) -> float:
+def coverage(vocabulary: Vocabulary, query: Query, row: dict) -> float:
     """How much of the question a chunk holds, read as typed or with staff-room words in directive terms."""
     readings = [words for words in (query.words, query.synonym_words) if words]
-    return max((vocabulary.coverage(words, chunk_id) for words in readings), default=0.0)
+    text = " ".join((row["text"], row["path"], row["issuer"], row["title"]))  # the words counted for it
+    return max((vocabulary.text_coverage(words, text) for words in readings), default=0.0)
 
 
 def trace(query: Query, hits: list[Hit]) -> dict:
@@ -182,10 +231,16 @@ def trace(query: Query, hits: list[Hit]) -> dict:
     }
 
 
+def _match_items(query: Query) -> list[str]:
+    """The words and word pairs searched, each to be quoted: quoting makes "15/12" safe, and a
+    stray quote is dropped."""
+    items = (item.replace('"', "") for item in [t for t in query.terms if t] + query.phrases)
+    return [item for item in items if item.strip()]
+
+
 def _match_expression(query: Query) -> str:
-    """FTS5 OR-query of quoted words and word pairs; quoting makes "15/12" or a stray quote safe."""
-    items = [t for t in query.terms if t] + query.phrases
-    return " OR ".join('"' + item.replace('"', "") + '"' for item in items if item.replace('"', "").strip())
+    """FTS5 OR-query of every quoted word and word pair."""
+    return " OR ".join(f'"{item}"' for item in _match_items(query))
 
 
 def _diversify(hits: list[Hit], k: int) -> list[Hit]:

@@ -3,28 +3,34 @@ iCalendar file a teacher imports into a phone calendar.
 
 Stored tasks (index.store.Store.tasks) carry ISO dates; a date without a known year is "--12-15"
 (ingest/deadlines.py) and is listed under its month but never placed on a calendar. A recurring
-deadline ("ngày 25 hàng tháng") falls due on its next occurrence within its document's school year.
+deadline ("ngày 25 hàng tháng") falls due on its next occurrence within its document's school year,
+by one dateutil rule that both gives that day and is written into the calendar file, so the two
+cannot disagree; "ngày 31 hàng tháng" falls on the last day of a shorter month, as a teacher
+reads it, never skipping the month.
 """
 from __future__ import annotations
 
 import calendar
 import hashlib
 import re
-from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta, timezone
 
 import icalendar
+from dateutil import rrule
 
 import prompts
 from index.fold import fold
 from index.units import names_match
 
-TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
-_WEEKDAY_NUMBERS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
+from .clock import clock
+
+# How many times a recurring deadline of no known school year repeats in a calendar: about a year.
+_UNSPANNED_COUNT = {"monthly": 12, "weekly": 52}
 
 
 def today_here() -> date:
-    return datetime.now(TIMEZONE).date()
+    """Today where the users are: the day a list of what is due counts from."""
+    return clock().today()
 
 
 def parse_month(text: str) -> str:
@@ -105,7 +111,9 @@ def in_month(task: dict, month: str) -> bool:
 def next_due(task: dict, today: date) -> date | None:
     """When a task next falls due, from `today` on for a recurring one; its deadline otherwise."""
     if task["recurring"]:
-        return _next_occurrence(task["recurring"], today, school_year_span(task["school_year"]))
+        rule = recurrence(task, today)
+        due = rule.after(datetime.combine(today, time()), inc=True) if rule else None
+        return due.date() if due else None
     end = task["deadline_start"] if task["deadline_kind"] == "from" else task["deadline_end"]
     return date.fromisoformat(end) if end and _has_year(end) else None
 
@@ -142,24 +150,27 @@ def _comes_up(task: dict, due: date | None, first: date, last: date) -> bool:
     return start <= last.isoformat() and end >= first.isoformat()
 
 
-def _next_occurrence(rule: str, today: date, span: tuple[date, date] | None) -> date | None:
-    every, _, value = rule.partition(":")
-    day = max(today, span[0]) if span else today
-    if every == "monthly":
-        wanted = int(value)
-        for _ in range(13):
-            last = calendar.monthrange(day.year, day.month)[1]
-            candidate = day.replace(day=min(wanted, last))  # "ngày 31 hàng tháng" in April is the 30th
-            if candidate >= day:
-                break
-            day = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-        else:
-            return None
-    elif every == "weekly":
-        candidate = day + timedelta(days=(_WEEKDAY_NUMBERS[value] - day.weekday()) % 7)
-    else:
+def recurrence(task: dict, today: date) -> rrule.rrule | None:
+    """The rule a recurring task ("monthly:31", "weekly:FR") falls due by: from the start of its
+    school year to its end, or, with no school year known, about a year from `today`."""
+    every, _, value = (task["recurring"] or "").partition(":")
+    if every not in _UNSPANNED_COUNT:
         return None
-    return candidate if span is None or candidate <= span[1] else None
+    span = school_year_span(task["school_year"])
+    start = datetime.combine(span[0] if span else today, time())
+    limit = {"until": datetime.combine(span[1], time())} if span else {"count": _UNSPANNED_COUNT[every]}
+    if every == "monthly":
+        day = int(value)
+        if day == 31:
+            by = {"bymonthday": -1}  # the month's last day: the form calendar apps all know
+        elif day > 28:
+            # The 29th or 30th, or the last day of a month that has none (February): the last
+            # of the days 28..day the month has.
+            by = {"bymonthday": tuple(range(28, day + 1)), "bysetpos": -1}
+        else:
+            by = {"bymonthday": day}
+        return rrule.rrule(rrule.MONTHLY, dtstart=start, **by, **limit)
+    return rrule.rrule(rrule.WEEKLY, dtstart=start, byweekday=getattr(rrule, value), **limit)
 
 
 # --- iCalendar ------------------------------------------------------------------------------------
@@ -169,14 +180,15 @@ def to_ics(tasks: list[dict], today: date | None = None) -> bytes:
     its school year), each naming its document and issuer, with a reminder the day before. UIDs
     come from the task's content, not database ids, so importing a newer file updates events
     instead of duplicating them."""
-    today = today or today_here()
+    now = clock().now()
+    today = today or now.date()
     cal = icalendar.Calendar()
     cal.add("prodid", "-//congvan//hạn công việc//VI")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", "Công văn — hạn công việc")
-    cal.add("x-wr-timezone", "Asia/Ho_Chi_Minh")
-    stamp = datetime.now(timezone.utc).replace(microsecond=0)
+    cal.add("x-wr-timezone", str(now.tzinfo))
+    stamp = now.astimezone(timezone.utc).replace(microsecond=0)
     seen: dict[str, int] = {}
     for task in tasks:
         event = _event(task, today)
@@ -193,23 +205,14 @@ def to_ics(tasks: list[dict], today: date | None = None) -> bytes:
 def _event(task: dict, today: date) -> icalendar.Event | None:
     event = icalendar.Event()
     if task["recurring"]:
-        span = school_year_span(task["school_year"])
-        first = _next_occurrence(task["recurring"], span[0] if span else today, span)
+        rule = recurrence(task, today)
+        first = next(iter(rule), None) if rule else None
         if first is None:
             return None
-        every, _, value = task["recurring"].partition(":")
-        rule = {"freq": every}
-        if every == "monthly":
-            rule["bymonthday"] = int(value)
-        else:
-            rule["byday"] = value
-        if span:
-            rule["until"] = span[1]
-        else:
-            rule["count"] = 12 if every == "monthly" else 52
+        first = first.date()
         event.add("dtstart", first)
         event.add("dtend", first + timedelta(days=1))
-        event.add("rrule", rule)
+        event.add("rrule", _ics_rule(rule))
     else:
         start, end = task["deadline_start"] or "", task["deadline_end"] or ""
         if not (_has_year(start) and _has_year(end)):
@@ -232,6 +235,15 @@ def _event(task: dict, today: date) -> icalendar.Event | None:
     alarm.add("trigger", timedelta(days=-1))
     event.add_component(alarm)
     return event
+
+
+def _ics_rule(rule: rrule.rrule) -> icalendar.vRecur:
+    """The RRULE dateutil writes for the rule itself, with UNTIL a date like the all-day DTSTART
+    it repeats (RFC 5545 wants the two of one type)."""
+    recur = icalendar.vRecur.from_ical(str(rule).split("RRULE:", 1)[1])
+    if "UNTIL" in recur:
+        recur["UNTIL"] = [until.date() for until in recur["UNTIL"]]
+    return recur
 
 
 def _summary(text: str, width: int = 110) -> str:

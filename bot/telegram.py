@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import logging
 import re
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,10 +42,11 @@ from telegram.ext import (
     filters,
 )
 
-from .api import Congvan
+from .api import Congvan, FileResult
 from .agenda import agenda_month
 from .broadcast import Broadcaster, tasks_html
-from .config import TelegramSettings
+from .clock import Clock
+from .config import Settings
 from .scope import current_school_year
 from .subscribers import ChatStore
 from .tasks import parse_month
@@ -65,16 +67,16 @@ class Services:
     """What the handlers share, kept in application.bot_data["services"]."""
     congvan: Congvan
     chats: ChatStore
-    settings: TelegramSettings
+    settings: Settings
     broadcaster: Broadcaster
-    now: Callable[[], datetime]
+    clock: Clock
     ingest_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def today(self) -> date:
-        return self.now().date()
+        return self.clock.today()
 
     def is_admin(self, update: Update) -> bool:
-        return bool(update.effective_user and update.effective_user.id in self.settings.admins)
+        return bool(update.effective_user and update.effective_user.id in self.settings.telegram_admins)
 
     def unit_of(self, chat_id: int) -> str | None:
         chat = self.chats.chat(chat_id)
@@ -89,26 +91,26 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return context.application.bot_data["services"]
 
 
-def build_application(settings: TelegramSettings, congvan: Congvan | None = None,
+def build_application(settings: Settings, congvan: Congvan | None = None,
                       now: Callable[[], datetime] | None = None) -> Application:
-    """The bot, ready for run_polling()/run_webhook() or a test's manual start. `now` replaces
-    the clock (tests); jobs still fire on real time."""
+    """The bot, ready for run_polling()/run_webhook() or a test's manual start. `now` is where its
+    clock takes the time from instead of the system (tests); jobs still fire on real time."""
     congvan = congvan or Congvan()
     chats = ChatStore(congvan.store.home / "congvan.db")
-    builder = (ApplicationBuilder().token(settings.token)
+    builder = (ApplicationBuilder().token(settings.telegram_token)
                .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone,
                                   allow_sending_without_reply=True))
                # Retries a 429 after its retry_after and paces bursts under Telegram's limits.
                .rate_limiter(AIORateLimiter(max_retries=3))
                .post_init(_post_init))
-    if settings.api_url:
-        builder = builder.base_url(settings.api_url).base_file_url(
-            settings.file_url or settings.api_url.replace("/bot", "/file/bot", 1))
+    if settings.telegram_api_url:
+        builder = builder.base_url(settings.telegram_api_url).base_file_url(
+            settings.telegram_file_url or settings.telegram_api_url.replace("/bot", "/file/bot", 1))
     application = builder.build()
     application.bot_data["services"] = Services(
         congvan=congvan, chats=chats, settings=settings,
         broadcaster=Broadcaster(congvan, chats, settings.reminder_days),
-        now=now or (lambda: datetime.now(settings.timezone)))
+        clock=Clock(settings.timezone, now))
 
     application.add_handler(TypeHandler(Update, track_chat), group=-1)
     application.add_handler(CommandHandler(["start", "help"], start))
@@ -133,6 +135,7 @@ def build_application(settings: TelegramSettings, congvan: Congvan | None = None
     application.add_handler(CallbackQueryHandler(on_original, pattern=r"^file:"))
     application.add_handler(CallbackQueryHandler(on_feedback, pattern=r"^fb:"))
     application.add_handler(CallbackQueryHandler(on_remove, pattern=r"^del:"))
+    application.add_handler(CallbackQueryHandler(on_version, pattern=r"^ver:"))
     application.add_handler(ChatMemberHandler(on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_error_handler(on_error)
 
@@ -145,13 +148,14 @@ def build_application(settings: TelegramSettings, congvan: Congvan | None = None
     return application
 
 
-def run(settings: TelegramSettings, congvan: Congvan | None = None) -> None:
+def run(settings: Settings, congvan: Congvan | None = None) -> None:
     """Serve until interrupted: webhook when a URL is configured, long polling otherwise."""
     application = build_application(settings, congvan)
-    if settings.webhook_url:
-        application.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
-                                url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-                                webhook_url=settings.webhook_url, secret_token=settings.webhook_secret,
+    if settings.telegram_webhook_url:
+        application.run_webhook(listen=settings.telegram_webhook_listen, port=settings.telegram_webhook_port,
+                                url_path=urlparse(settings.telegram_webhook_url).path.lstrip("/"),
+                                webhook_url=settings.telegram_webhook_url,
+                                secret_token=settings.telegram_webhook_secret,
                                 allowed_updates=Update.ALL_TYPES)
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
@@ -435,11 +439,55 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                                 reason=str(error)))
                 return
             result = await asyncio.to_thread(svc.congvan.ingest_file, path)
-    await message.reply_text(render("telegram_ingest", r=result, tasks=getattr(result, "tasks", None)))
+    # Added, but maybe a new version of a loaded document: the admin decides with a button.
+    previous = svc.congvan.document(result.maybe_replaces) if result.maybe_replaces is not None else None
+    keyboard = _version_keyboard(svc.congvan.document(result.document_id), previous["id"]) if previous else None
+    await message.reply_text(render("telegram_ingest", r=result, previous=previous), reply_markup=keyboard)
     if result.action in ("added", "updated") and result.document_id is not None:
         stored = svc.congvan.document(result.document_id)
         if svc.broadcaster.plan_new_document(stored, svc.today()):
             await _deliver(context)
+
+
+def _version_keyboard(new: dict, old_id: int) -> InlineKeyboardMarkup:
+    # The new document's hash in the buttons: a late press never acts on another file.
+    ids = f"{new['id']}:{old_id}:{new['sha256'][:12]}"
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(f"🔁 Thay #{old_id} bằng bản này", callback_data=f"ver:replace:{ids}"),
+        InlineKeyboardButton("➕ Giữ là văn bản mới", callback_data=f"ver:add:{ids}")]])
+
+
+async def on_version(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    query = update.callback_query
+    if not svc.is_admin(update):
+        await query.answer("Chỉ quản trị viên mới chọn được.", show_alert=True)
+        return
+    await query.answer()
+    _, choice, new_id, old_id, sha = query.data.split(":")
+    new, old = svc.congvan.document(int(new_id)), svc.congvan.document(int(old_id))
+    if new is None or new["sha256"][:12] != sha:
+        await query.edit_message_text(render("telegram_replies", key="no_document", ref=f"#{new_id}"))
+        return
+    if choice == "add":
+        await query.edit_message_text(render("telegram_replies", key="kept_as_new", doc=new, old_id=old_id))
+        return
+    if old is None:
+        await query.edit_message_text(render("telegram_replies", key="no_document", ref=f"#{old_id}"))
+        return
+    async with svc.ingest_lock:
+        result = await asyncio.to_thread(_replace_with_upload, svc.congvan, new, old["id"])
+    await query.edit_message_text(render("telegram_ingest", r=result, previous=None))
+
+
+def _replace_with_upload(congvan: Congvan, new: dict, old_id: int) -> FileResult:
+    """What the CLI's hint does (`remove NEW && ingest --replace OLD file`): the upload, added as
+    a document of its own, becomes the new version of OLD instead; NEW stays in the history."""
+    with tempfile.TemporaryDirectory(prefix="congvan-replace-") as folder:
+        path = Path(folder) / new["file_name"]
+        shutil.copyfile(congvan.store.original_path(new), path)
+        congvan.remove(new["id"])
+        return congvan.ingest_file(path, replace=old_id)
 
 
 async def list_documents(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -519,7 +567,7 @@ async def _deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def catch_up(context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
-    if svc.now().time() >= svc.settings.broadcast_time:
+    if svc.clock.now().time() >= svc.settings.broadcast_time:
         await daily_broadcast(context)
 
 

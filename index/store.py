@@ -364,15 +364,16 @@ class Store:
             "on e.content_hash = c.content_hash and e.model = (select embedder from state)").fetchone()[0]
 
     def _rebuild_vectors(self) -> VectorIndex:
-        rows = list(self.db.query(
+        # Added a batch at a time: reading every vector first held the library's vectors twice
+        # more (blobs, then one float32 matrix) beside the index, in the serving process.
+        cursor = self.db.execute(
             "select c.id, e.vector, e.dim from chunks c join embeddings e "
-            "on e.content_hash = c.content_hash and e.model = (select embedder from state)"))
-        dim = rows[0]["dim"] if rows else 384
-        index = VectorIndex(dim)
-        if rows:
-            index.add([r["id"] for r in rows],
-                      np.vstack([np.frombuffer(r["vector"], dtype=np.float32) for r in rows]))
-        return index
+            "on e.content_hash = c.content_hash and e.model = (select embedder from state)")
+        index = None
+        while batch := cursor.fetchmany(10000):
+            index = index or VectorIndex(batch[0][2])
+            index.add([r[0] for r in batch], np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in batch]))
+        return index or VectorIndex(384)
 
     def keyword_search(self, match: str, limit: int) -> list[tuple[int, float]]:
         """(chunk id, bm25 score; higher is better) for an FTS5 MATCH expression over folded text."""
@@ -408,6 +409,21 @@ class Store:
             out += [(r[0], r[1]) for r in self.db.execute(
                 f"{select} where c.id in ({','.join('?' * len(batch))})", batch)]
         return out
+
+    def archived_chunk_texts(self, wanted: dict[int, str]) -> dict[int, str]:
+        """The words (as `chunk_texts` gives them) of removed chunks, wanted by id and content
+        hash, from the versions they were archived in, newest first. A chunk deleted without a
+        version (a save a crash cut short) is missing from the result."""
+        found: dict[int, str] = {}
+        for (rows,) in self.db.execute("select rows from versions order by id desc"):
+            if len(found) == len(wanted):
+                break
+            archived = json.loads(rows)
+            document = archived["document"]
+            for chunk in archived["chunks"]:
+                if wanted.get(chunk["id"]) == chunk["content_hash"] and chunk["id"] not in found:
+                    found[chunk["id"]] = " ".join((chunk["text"], chunk["path"], document["issuer"], document["title"]))
+        return found
 
     def chunk_hashes(self) -> dict[int, str]:
         """Every chunk's id and content hash: ids can be reused after a deletion, hashes tell."""
@@ -529,13 +545,28 @@ def _connect(path: Path) -> sqlite_utils.Database:
 def _needs_migration(db: sqlite_utils.Database) -> bool:
     tables = db.table_names()
     return ("versions" not in tables or "tasks" not in tables
-            or not {"unit", "chunk_total"} <= set(db["documents"].columns_dict))
+            or not {"unit", "chunk_total"} <= set(db["documents"].columns_dict)
+            or not set(_LOOKUPS) <= {i.name for i in db["documents"].indexes})
+
+
+# The lookups each ingested file makes (same file? same directive?): without them every file
+# read the whole documents table, texts included, and ingesting a province's library was
+# quadratic.
+_LOOKUPS = {"idx_documents_sha256": ["sha256"], "idx_documents_file_name": ["file_name"],
+            "idx_documents_number_issuer": ["number", "issuer"]}
+
+
+def _add_lookups(db: sqlite_utils.Database) -> None:
+    with db.atomic():
+        for name, columns in _LOOKUPS.items():
+            db["documents"].create_index(columns, index_name=name, if_not_exists=True)
 
 
 def _create_schema(db: sqlite_utils.Database) -> None:
     if "documents" in db.table_names():
         _add_tasks_and_units(db)
         _add_versions(db)
+        _add_lookups(db)
         return
     with db.atomic():  # whole or not at all: a schema cut short would pass for a complete one
         db["documents"].create({
@@ -566,6 +597,7 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         db["state"].insert({"generation": 0, "embedder": ""})
     _add_tasks_and_units(db)
     _add_versions(db)
+    _add_lookups(db)
 
 
 def _add_tasks_and_units(db: sqlite_utils.Database) -> None:

@@ -4,12 +4,16 @@ Keyword search runs on folded text, where "về", "vé" and "ve" are one word; d
 passage really answers needs the accents back when the question has them. Kept up to date by
 the searcher as chunks come and go.
 
-Each distinct word or pair is stored once and numbered; a chunk holds a sorted array of those
-numbers, so a corpus of tens of thousands of chunks costs tens of megabytes, not gigabytes.
+Each distinct word or pair is stored once and numbered, with the number of chunks holding it. A
+chunk's own words (a sorted array of those numbers) are made from its text when a question is
+judged against it, and kept for the chunks judged most recently only: kept for every chunk they
+were 90% of the statistics' memory and of the time a new process took to load them.
 """
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
@@ -20,32 +24,61 @@ from .fold import fold, has_diacritics, word_tokens
 # "giáo dục mầm non"); the mapping is passed in so this module holds no lexicon of its own.
 
 
+# Chunks whose own words are kept: a few questions' worth of passages.
+RECENT_CHUNKS = 2048
+
+
 class Vocabulary:
-    def __init__(self, chunks: list[tuple[int, str]], abbreviations: dict[str, str]):
+    def __init__(self, chunks: list[tuple[int, str]], abbreviations: dict[str, str],
+                 text_of: Callable[[int], str | None] | None = None):
+        """`text_of(chunk_id)`: a counted chunk's text (None if it is gone), to make its words from."""
         self._abbr = {k.lower(): word_tokens(v) for k, v in abbreviations.items()}
         self._ids: dict[str, int] = {}
         self._df: list[int] = []  # chunks holding each key, by key number
-        self.keys: dict[int, np.ndarray] = {}  # chunk id → sorted key numbers
+        self._chunks = 0
+        self.text_of = text_of or (lambda chunk_id: None)
+        self.keys = _RecentKeys(self)  # chunk id → sorted key numbers, on demand
         for chunk_id, text in chunks:
             self.add(chunk_id, text)
 
+    def __getstate__(self) -> dict:
+        # Saved for the next process without the texts' source or the recent chunks' words.
+        return {k: v for k, v in self.__dict__.items() if k not in ("text_of", "keys")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.text_of = lambda chunk_id: None
+        self.keys = _RecentKeys(self)
+
     @property
     def size(self) -> int:
-        return max(len(self.keys), 1)
+        return max(self._chunks, 1)
+
+    def chunks_with(self, key: str) -> int:
+        """How many chunks hold a word or pair ("~" + folded for any accents)."""
+        number = self._ids.get(key)
+        return self._df[number] if number is not None else 0
 
     def add(self, chunk_id: int, text: str) -> None:
-        ids = []
         for key in self._keys_of(text):
             number = self._ids.setdefault(key, len(self._ids))
             if number == len(self._df):
                 self._df.append(0)
             self._df[number] += 1
-            ids.append(number)
-        self.keys[chunk_id] = np.array(sorted(ids), dtype=np.int32)
+        self._chunks += 1
+        self.keys.forget(chunk_id)
 
-    def remove(self, chunk_id: int) -> None:
-        for number in self.keys.pop(chunk_id, ()):
+    def remove(self, chunk_id: int, text: str) -> None:
+        """Uncount a chunk added with this text."""
+        for number in self.numbers(text):
             self._df[number] -= 1
+        self._chunks -= 1
+        self.keys.forget(chunk_id)
+
+    def numbers(self, text: str) -> np.ndarray:
+        """The sorted numbers of a text's known words and pairs."""
+        found = (self._ids.get(key) for key in self._keys_of(text))
+        return np.array(sorted(n for n in found if n is not None), dtype=np.int32)
 
     def _keys_of(self, text: str) -> set[str]:
         words = []
@@ -119,3 +152,32 @@ def _pair_key(a: str, b: str) -> str:
     if has_diacritics(a) and has_diacritics(b):
         return f"{a} {b}"
     return f"~{fold(a)} {fold(b)}"
+
+
+class _RecentKeys:
+    """Chunk id → the chunk's sorted key numbers, made from its text on first use and kept for
+    the RECENT_CHUNKS used last. Shared by the bot's worker threads."""
+
+    def __init__(self, vocabulary: Vocabulary):
+        self._vocabulary = vocabulary
+        self._held: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, chunk_id: int, default: np.ndarray | None = None) -> np.ndarray | None:
+        with self._lock:
+            if chunk_id in self._held:
+                self._held.move_to_end(chunk_id)
+                return self._held[chunk_id]
+        text = self._vocabulary.text_of(chunk_id)
+        if text is None:
+            return default
+        numbers = self._vocabulary.numbers(text)
+        with self._lock:
+            self._held[chunk_id] = numbers
+            while len(self._held) > RECENT_CHUNKS:
+                self._held.popitem(last=False)
+        return numbers
+
+    def forget(self, chunk_id: int) -> None:
+        with self._lock:
+            self._held.pop(chunk_id, None)

@@ -14,7 +14,9 @@ of its path, so a row such as "2 Nước uống Đồng/trẻ năm 40,000" still
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
+from functools import cache
 
 from .model import Chunk, Section
 from .structure import Line, heading_path, inherited_month, split_lines
@@ -60,11 +62,16 @@ def make_chunks(text: str, sections: list[Section]) -> list[Chunk]:
         chunks.append(Chunk(ordinal=len(chunks), section=owner, path=path, text=text[start:end],
                             start=start, end=end, month=month))
 
-    def holds_month(s: Section) -> bool:
-        return any(bool(c.month) or holds_month(c) for c in children.get(s.ordinal, []))
+    # Both are asked for every section: remembered and bisected, so a document of 10,000 short
+    # sections is not 10,000 walks over every line and every subtree.
+    @cache
+    def holds_month(ordinal: int) -> bool:
+        return any(bool(c.month) or holds_month(c.ordinal) for c in children.get(ordinal, []))
+
+    line_starts = [line.start for line in lines]
 
     def lines_in(start: int, end: int) -> list[Line]:
-        return [line for line in lines if start <= line.start < end]
+        return lines[bisect_left(line_starts, start):bisect_left(line_starts, end)]
 
     def flush(owner: int | None, units: list[_Unit]) -> None:
         for group in _pack(units, owner is not None):
@@ -84,11 +91,11 @@ def make_chunks(text: str, sections: list[Section]) -> list[Chunk]:
                 continue
             span = (kid_lines[0].start, kid_lines[-1].end)
             fits = span[1] - span[0] <= MAX_CHARS
-            if fits and not kid.month and not holds_month(kid):
+            if fits and not kid.month and not holds_month(kid.ordinal):
                 units.append(_Unit(*span, section=kid.ordinal))
                 continue
             flush(owner, units)
-            if fits and not holds_month(kid):
+            if fits and not holds_month(kid.ordinal):
                 emit(kid.ordinal, *span)  # a month with its items: one chunk of its own
             else:
                 cut(kid.ordinal, kid.start, kid.end)

@@ -15,3 +15,7 @@ class CorruptFile(IngestError):
 
 class EmptyDocument(IngestError):
     pass
+
+
+class TooLarge(IngestError):
+    """Over one of the limits that keep a single file from taking minutes or gigabytes."""

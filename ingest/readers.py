@@ -3,38 +3,64 @@ joined by tabs, in document order. Normalising the text is a later step's job.""
 from __future__ import annotations
 
 import codecs
+import email
 import itertools
 import os
 import re
 import shutil
+import string
 import subprocess
 import tempfile
+import unicodedata
+import zipfile
 from bisect import bisect_right
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import docx
+import lxml.html
 import pdfplumber
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 from lxml import etree
 from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfminer.pdftypes import PDFStream, resolve1
+from PIL import Image
 
-from ingest.errors import CorruptFile, EmptyDocument, IngestError, UnsupportedFile
+from ingest.errors import CorruptFile, EmptyDocument, IngestError, TooLarge, UnsupportedFile
 
 SUPPORTED_EXTENSIONS = (".docx", ".doc", ".pdf", ".txt", ".md")
+# Extensions whose files may hold text with or without markup (offices save Word's "web page"
+# and plain text under a .doc name); a .docx or .pdf that turns out to be text is damaged.
+_TEXT_EXTENSIONS = (".doc", ".txt", ".md")
+
+# Limits, so that one file cannot hold up ingestion for minutes or take gigabytes:
+# Scanned directives run to a few MB a page at most and Telegram hands bots files of 20 MB or less.
+MAX_FILE_BYTES = 40 * 1024 * 1024
+# The longest real directives (a circular with its appendices) are ~300,000 characters. Every
+# 100,000 characters are ~150 passages to embed, 30-60 s of a shared 2-core machine's CPU.
+MAX_TEXT_CHARS = 500_000
+# What a .docx may unpack to, judged from the sizes its zip declares (zipfile never reads past
+# them). lxml holds an XML part at ~10x its size, and the document.xml of a 300-page directive is
+# a few MB; pictures are kept in memory whole but not parsed.
+MAX_DOCX_XML_BYTES = 50 * 1024 * 1024
+MAX_DOCX_BYTES = 200 * 1024 * 1024
+# tesseract reads a page in 5-10 s on one core: 20 pages is a minute or two on this machine.
+MAX_OCR_PAGES = 20
 
 # Word's Symbol-font bullet, left in the text by copy-paste and by catdoc.
 _PRIVATE_BULLET = "\uf0b7"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _TOOL_TIMEOUT = 600
+_MB = 1024 * 1024
 
 
 def read_text(path: Path) -> tuple[str, str]:
-    """Return (raw_text, extraction_method) for a directive file.
+    """Return (raw_text, extraction_method) for a directive file, read by what its bytes are,
+    whatever its extension says.
 
-    extraction_method is "text", "docx", "pdfplumber", "antiword", "catdoc" or "tesseract".
+    extraction_method is "text", "html", "mhtml", "rtf", "docx", "pdfplumber", "antiword",
+    "catdoc" or "tesseract" (with the pages read when OCR stopped early: "tesseract 20/200").
     Raises an IngestError subclass whose message is a one-line Vietnamese reason.
     """
     path = Path(path)
@@ -46,44 +72,150 @@ def read_text(path: Path) -> tuple[str, str]:
             f"Định dạng {extension or '(không có đuôi)'} chưa được hỗ trợ (chỉ nhận .docx, .doc, .pdf, .txt, .md)"
         )
     try:
-        with path.open("rb") as file:
-            head = file.read(8)
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise TooLarge(f"Tệp quá lớn ({size / _MB:.0f} MB; nhận tối đa {MAX_FILE_BYTES // _MB} MB). "
+                           "Hãy tách thành các tệp nhỏ hơn hoặc gửi bản không kèm ảnh")
+        data = path.read_bytes()
     except OSError as error:
         raise IngestError(f"Không mở được tệp {path.name}: {error.strerror}") from error
-    if not head:
+    if not data:
         raise EmptyDocument("Tệp rỗng (0 byte)")
 
-    if extension in (".txt", ".md"):
-        text, method = _read_plain(path.read_bytes()), "text"
-        if extension == ".md":
-            text = read_markdown(text)
-    elif extension == ".pdf":
+    if b"%PDF-" in data[:1024]:  # the PDF standard lets the header start anywhere in the first 1 KB
         text, method = _read_pdf(path)
-    elif head.startswith(b"PK"):
+    elif data.startswith(b"PK\x03\x04"):
+        _check_unzipped_size(path, extension)
         text, method = _read_docx(path, extension), "docx"
-    elif head.startswith(_OLE_MAGIC):
-        # Word 97-2003 files are often saved with a .docx name, and the reverse; trust the bytes.
+    elif data.startswith(_OLE_MAGIC):
         text, method = _read_doc(path, extension)
-    elif head.startswith(b"{\\rtf"):
-        raise UnsupportedFile(f"Tệp {extension} này thực chất là RTF; hãy mở bằng Word và lưu lại dưới dạng .docx")
-    else:
+    elif data.lstrip().startswith(b"{\\rtf"):
+        text, method = read_rtf(data), "rtf"
+    elif extension not in _TEXT_EXTENSIONS:
         raise CorruptFile(f"Tệp {extension} bị hỏng hoặc không đúng định dạng")
+    elif _MIME_HEADER.match(data[:4096]):
+        text, method = read_mhtml(data), "mhtml"
+    elif _HTML_START.match(data[:4096]):
+        text, method = read_html(_decode_html(data, None)), "html"
+    else:
+        text, method = _without_scripts(_decode_text(data)), "text"
 
-    text = text.replace(_PRIVATE_BULLET, "")
-    if not text.strip():
+    # Windows-1258 and some converters write a tone as a combining mark after its letter.
+    text = unicodedata.normalize("NFC", text.replace(_PRIVATE_BULLET, ""))
+    if not any(ch.isalpha() for ch in text):
         raise EmptyDocument("Tệp rỗng: không có nội dung chữ")
+    if len(text) > MAX_TEXT_CHARS:
+        raise TooLarge(f"Văn bản quá dài ({_number(len(text))} ký tự; nhận tối đa {_number(MAX_TEXT_CHARS)}). "
+                       "Hãy tách thành các tệp nhỏ hơn")
+    problem = text_problem(text)
+    if problem:
+        raise UnsupportedFile(f"Không nhận tệp này: {problem}")
+    if method == "text" and extension == ".md":  # only once the text is known to be short enough
+        text = read_markdown(text)
     return text, method
 
 
-def _read_plain(data: bytes) -> str:
-    encoding = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as error:
-        raise UnsupportedFile("Tệp không phải văn bản UTF-8 (có thể là bảng mã cũ hoặc tệp nhị phân)") from error
-    if "\x00" in text:
-        raise UnsupportedFile("Tệp không phải văn bản UTF-8 (có byte nhị phân)")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+def _number(value: int) -> str:
+    """1.000.000: Vietnamese groups thousands with dots."""
+    return f"{value:,}".replace(",", ".")
+
+
+# --- is it text? ---------------------------------------------------------------------------
+# A wrong guess of the encoding, a binary file or a broken font gives text that is no language:
+# control characters, other scripts, letters no Vietnamese word has, letter runs that are not
+# syllables. Such text must never become a document: it answers nothing, and could take the place
+# of a real directive loaded under the same name.
+
+_VIETNAMESE_LETTERS = frozenset(
+    string.ascii_letters + "đĐ" + "".join(
+        unicodedata.normalize("NFC", vowel + tone)
+        for vowel in "aăâeêioôơuưyAĂÂEÊIOÔƠUƯY"
+        for tone in ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
+    )
+)
+# A Vietnamese syllable without its marks: onset, one to three vowels, coda.
+_SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?")
+_WORD = re.compile(r"[^\W\d_]+")
+# Measured on the first characters: enough to judge, and a long file costs no more.
+_SAMPLE_CHARS = 100_000
+# Vietnamese directives score ~1.0 on letters and 0.92-0.97 on syllables; English text has
+# ~0.2 of its letters in syllable-shaped words, random bytes read as Windows-1258 0.7 of their
+# letters in the alphabet and ~0.2 in syllables, TCVN3 and VNI text read as Unicode ~0.85 in the alphabet.
+_MIN_VIETNAMESE_LETTERS = 0.95
+_MIN_SYLLABLE_LETTERS = 0.5
+_MAX_CONTROL = 0.01
+
+
+def text_problem(text: str) -> str:
+    """Why this does not read as Vietnamese text (in Vietnamese), or "" when it does or has no letters."""
+    sample = text[:_SAMPLE_CHARS]
+    control = sum(1 for ch in sample if ch == "\ufffd" or (
+        unicodedata.category(ch) in ("Cc", "Co", "Cn", "Cs") and ch not in "\t\n\r\f\v"))
+    if control > _MAX_CONTROL * len(sample):
+        return "nội dung có nhiều ký tự điều khiển hoặc ký tự lạ (tệp nhị phân hoặc bảng mã không nhận ra)"
+    letters = [ch for ch in sample if ch.isalpha()]
+    if not letters:
+        return ""  # nothing to judge: an empty text is refused as empty
+    if sum(ch in _VIETNAMESE_LETTERS for ch in letters) < _MIN_VIETNAMESE_LETTERS * len(letters):
+        return ("phần lớn ký tự không phải chữ tiếng Việt (tệp nhị phân, hoặc bảng mã cũ như TCVN3/VNI: "
+                "hãy chuyển sang Unicode rồi gửi lại)")
+    words = _WORD.findall(sample)
+    syllables = sum(len(word) for word in words if _is_syllable(word))
+    if syllables < _MIN_SYLLABLE_LETTERS * sum(len(word) for word in words):
+        return "không đọc ra tiếng Việt (tệp nhị phân, bảng mã không nhận ra, hoặc văn bản không phải tiếng Việt)"
+    return ""
+
+
+def _is_syllable(word: str) -> bool:
+    if not (word.islower() or word.isupper() or word.istitle()):
+        return False  # "xÂy" is a run of letters, not a word
+    bare = unicodedata.normalize("NFD", word.lower().replace("đ", "d"))
+    return bool(_SYLLABLE.fullmatch("".join(ch for ch in bare if not unicodedata.combining(ch))))
+
+
+# --- plain text ----------------------------------------------------------------------------
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+# Most characters of Vietnamese text are ASCII or in U+00xx-U+01xx/U+1Exx, so UTF-16 without a
+# byte-order mark has a zero byte in at least this share of the units, always on the same side.
+_UTF16_ZEROS = 0.3
+
+
+def _decode_text(data: bytes) -> str:
+    """Text of a file in UTF-8, UTF-16/32 (with or without a byte-order mark) or Windows-1258:
+    the first reading that gives Vietnamese text (see text_problem)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            candidates = [(encoding, data[len(bom):])]
+            break
+    else:
+        candidates = [("utf-8", data)]
+        head = data[:200_000]
+        even, odd, units = head[0::2].count(0), head[1::2].count(0), len(head) // 2
+        if odd >= _UTF16_ZEROS * units and even < odd / 10:
+            candidates.append(("utf-16-le", data))
+        elif even >= _UTF16_ZEROS * units and odd < even / 10:
+            candidates.append(("utf-16-be", data))
+        # The code page of Vietnamese Windows; any other single-byte text decodes as it too.
+        candidates.append(("cp1258", data))
+    for encoding, body in candidates:
+        try:
+            text = unicodedata.normalize("NFC", body.decode(encoding))
+        except UnicodeDecodeError:
+            continue
+        if not text_problem(text):
+            return text.replace("\r\n", "\n").replace("\r", "\n")
+    raise UnsupportedFile("Không đọc ra văn bản tiếng Việt ở bảng mã UTF-8, UTF-16 hay Windows-1258: có thể là "
+                          "tệp nhị phân, hoặc bảng mã cũ như TCVN3/VNI (hãy chuyển sang Unicode rồi gửi lại)")
+
+
+_SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.I | re.S)
+
+
+def _without_scripts(text: str) -> str:
+    """Text with its <script> and <style> elements taken out: code, never the document's words."""
+    return _SCRIPT.sub("", text)
 
 
 # --- .docx -------------------------------------------------------------------------------
@@ -97,6 +229,21 @@ _NOT_TEXT = {
     qn("w:pPr"), qn("w:rPr"), qn("w:del"), qn("w:moveFrom"),
     "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback",
 }
+
+
+def _check_unzipped_size(path: Path, extension: str) -> None:
+    """Refuse a zip that would unpack to more than any real .docx, before unpacking anything."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise CorruptFile(f"Tệp {extension} bị hỏng hoặc không đúng định dạng") from error
+    xml = sum(m.file_size for m in members if m.filename.lower().endswith((".xml", ".rels")))
+    total = sum(m.file_size for m in members)
+    if xml > MAX_DOCX_XML_BYTES or total > MAX_DOCX_BYTES:
+        raise TooLarge(f"Tệp {extension} giải nén ra tới {_number(total // _MB)} MB ({_number(xml // _MB)} MB văn bản), "
+                       f"quá mức một văn bản Word thật (tối đa {MAX_DOCX_XML_BYTES // _MB} MB văn bản, "
+                       f"{MAX_DOCX_BYTES // _MB} MB cả ảnh): có thể là tệp nén độc hại")
 
 
 def _read_docx(path: Path, extension: str) -> str:
@@ -435,6 +582,223 @@ def _strip_emphasis(line: str) -> str:
     return head + body.replace("*", "").replace("\0", "(*)")
 
 
+# --- Word "web page": HTML and MHTML -------------------------------------------------------
+
+# Word writes <html xmlns:o=...> first, other tools a doctype, an XML declaration or a comment.
+_HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!DOCTYPE\s+html|<html)",
+                         re.I | re.S)
+# A single-file web page (.mht) is a MIME message: its headers come first.
+_MIME_HEADER = re.compile(rb"(?:[\w-]+:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*)*?(?:MIME-Version:|Content-Type:\s*multipart/)",
+                          re.I)
+_HTML_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
+# Elements whose text is not the document's: code, styles, the page's head, Word's XML islands.
+_HTML_SKIP = {"script", "style", "head", "title", "noscript", "template", "xml", "object", "svg"}
+_HTML_BLOCKS = {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+                "pre", "section", "article", "header", "footer", "center", "address", "hr", "body"}
+
+
+def read_mhtml(data: bytes) -> str:
+    """The text of the HTML part of a single-file web page."""
+    message = email.message_from_bytes(data)
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            body = part.get_payload(decode=True) or b""
+            charset = part.get_content_charset()
+            return read_html(_decode_html(body, charset))
+    raise CorruptFile("Tệp trang web (MHTML) không có phần nội dung HTML")
+
+
+def _decode_html(body: bytes, charset: str | None) -> str:
+    """The page's text in the charset its headers or <meta> name; else UTF-8, else Windows-1258.
+    Markup is no language, so the reading is judged on the extracted text, not here."""
+    charset = charset or next((m.decode("ascii") for m in _HTML_CHARSET.findall(body[:4096])), None)
+    for encoding in (charset, "utf-8-sig"):
+        try:
+            return body.decode(encoding) if encoding else body.decode("utf-8-sig")
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return body.decode("cp1258", errors="replace")
+
+
+def read_html(text: str) -> str:
+    """HTML -> one paragraph a line, table rows as tab-joined cells; scripts and styles dropped."""
+    # lxml refuses a str that still declares its encoding; the text is decoded already. NFC
+    # first: Windows-1258 pages write tones as combining marks, and the motto is looked for below.
+    text = unicodedata.normalize("NFC", re.sub(r"^\s*<\?xml[^>]*>", "", text))
+    try:
+        root = lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as error:
+        raise CorruptFile("Tệp trang web (HTML) bị hỏng") from error
+    parts: list[str] = []
+    _html_walk(root, parts)
+    return "\n".join(line.strip() for line in "".join(parts).split("\n") if line.strip())
+
+
+def _html_tag(element) -> str | None:
+    """The local name ("p", and "p" for Word's "o:p"), None for comments and processing instructions."""
+    if not isinstance(element.tag, str):
+        return None
+    return element.tag.rsplit(":", 1)[-1].rsplit("}", 1)[-1].lower()
+
+
+def _html_walk(element, parts: list[str]) -> None:
+    tag = _html_tag(element)
+    if tag is None or tag in _HTML_SKIP:
+        pass
+    elif tag == "br":
+        parts.append("\n")
+    elif tag == "table":
+        parts.append("\n" + "\n".join(_html_rows(element)) + "\n")
+    else:
+        block = tag in _HTML_BLOCKS
+        parts.append("\n" if block else "")
+        parts.append(_html_space(element.text))
+        for child in element:
+            _html_walk(child, parts)
+        parts.append("\n" if block else "")
+    parts.append(_html_space(element.tail))
+
+
+def _html_space(text: str | None) -> str:
+    # Source line breaks and indents are spaces in HTML; &nbsp; stays a space too.
+    return re.sub(r"[ \t\r\n\xa0]+", " ", text or "")
+
+
+def _html_rows(table) -> list[str]:
+    # As in a .docx: the header table keeps each of its stacked lines as a cell of its own.
+    header = any(_MOTTO.search(" ".join(text.split()).upper()) for text in table.itertext())
+    rows = []
+    for row in table.iter():
+        if _html_tag(row) != "tr" or _nearest_table(row) is not table:
+            continue
+        cells = []
+        for cell in row:
+            if _html_tag(cell) not in ("td", "th"):
+                continue
+            parts = [_html_space(cell.text)]
+            for child in cell:
+                _html_walk(child, parts)
+            lines = [line.strip() for line in "".join(parts).split("\n") if line.strip()]
+            if header:
+                cells.extend(line.replace("\t", " ") for line in lines)
+            else:
+                cells.append(" ".join(line.replace("\t", " ") for line in lines))
+        rows.append("\t".join(cells))
+    return rows
+
+
+def _nearest_table(element):
+    parent = element.getparent()
+    while parent is not None and _html_tag(parent) != "table":
+        parent = parent.getparent()
+    return parent
+
+
+# --- RTF -----------------------------------------------------------------------------------
+# Word's RTF is 7-bit: a character outside ASCII is \uN (with its stand-in for old readers after
+# it) or \'hh, a byte in the code page \ansicpgN names. A dozen control words carry the layout.
+
+_RTF_TOKEN = re.compile(r"\\([a-zA-Z]+)(-?\d+)? ?|\\'([0-9a-fA-F]{2})|\\(.)|([{}])|[\r\n]+|([^\\{}\r\n]+)", re.S)
+# Groups whose text is not the document's: tables of fonts, colours, styles and lists, document
+# info, pictures, embedded objects, page headers and footers, field instructions.
+_RTF_SKIP = {"fonttbl", "colortbl", "stylesheet", "info", "pict", "object", "header", "headerl", "headerr",
+             "headerf", "footer", "footerl", "footerr", "footerf", "listtable", "listoverridetable", "rsidtbl",
+             "generator", "xmlnstbl", "themedata", "colorschememapping", "datastore", "latentstyles",
+             "fldinst", "revtbl", "pgdsctbl", "filetbl", "mmathPr", "footnote", "bkmkstart", "bkmkend"}
+_RTF_CHARACTERS = {"par": "\n", "line": "\n", "sect": "\n", "page": "\n", "row": "\n", "tab": "\t", "cell": "\t",
+                   "emdash": "—", "endash": "–", "bullet": "•", "lquote": "‘", "rquote": "’",
+                   "ldblquote": "“", "rdblquote": "”", "nestcell": "\t",
+                   # symbols: a non-breaking space and hyphen, an optional hyphen, an escaped line end
+                   "~": " ", "_": "-", "-": "", "\n": "\n", "\r": "\n"}
+
+
+def read_rtf(data: bytes) -> str:
+    text = data.decode("latin-1")
+    codepage = re.search(r"\\ansicpg(\d+)", text[:4096])
+    encoding = f"cp{codepage.group(1)}" if codepage else "cp1252"
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        encoding = "cp1252"
+    out: list[str] = []
+    pending = bytearray()  # \'hh bytes, decoded together: a code page may need two for a character
+    stack: list[tuple[bool, int, bool]] = []
+    # Inside a skipped group; stand-in characters after a \uN; inside a list item's number, whose
+    # \tab only parts the number from the text (a tab would make the line a table row).
+    skip, uc, numbering = False, 1, False
+    to_drop = 0  # stand-ins still to drop
+    in_table = False  # a \par inside a table cell must not end the row
+    first_in_group = False
+    position = 0
+    while position < len(text):
+        match = _RTF_TOKEN.match(text, position)
+        if match is None:  # a lone backslash at the very end
+            break
+        position = match.end()
+        word, number, hexa, symbol, brace, plain = match.groups()
+        if hexa is None and pending:
+            out.append(pending.decode(encoding, errors="replace"))
+            pending.clear()
+        if brace == "{":
+            stack.append((skip, uc, numbering))
+            first_in_group = True
+            continue
+        if brace == "}":
+            skip, uc, numbering = stack.pop() if stack else (skip, uc, numbering)
+            to_drop = 0
+            continue
+        starts_group, first_in_group = first_in_group, False
+        if word is not None:
+            if word == "bin" and number:  # raw bytes follow
+                position += int(number)
+                continue
+            skip = skip or word in _RTF_SKIP
+            if skip:
+                continue
+            if word == "uc":
+                uc = int(number or 1)
+            elif word == "u":
+                out.append(chr(int(number) % 65536))
+                to_drop = uc
+            elif to_drop:
+                to_drop -= 1
+            elif word == "pard":
+                in_table = False
+            elif word == "intbl":
+                in_table = True
+            elif word in ("listtext", "pntext"):
+                numbering = True
+            elif (word == "par" and in_table) or (word == "tab" and numbering):
+                out.append(" ")
+            elif word in _RTF_CHARACTERS:
+                out.append(_RTF_CHARACTERS[word])
+        elif symbol is not None:
+            if symbol == "*":
+                skip = skip or starts_group
+            elif skip:
+                continue
+            elif to_drop:
+                to_drop -= 1
+            elif symbol in _RTF_CHARACTERS:
+                out.append(_RTF_CHARACTERS[symbol])
+            elif symbol in "\\{}":
+                out.append(symbol)
+        elif skip:
+            continue
+        elif hexa is not None:
+            if to_drop:
+                to_drop -= 1
+            else:
+                pending.append(int(hexa, 16))
+        elif plain is not None:
+            dropped = min(to_drop, len(plain))
+            to_drop -= dropped
+            out.append(plain[dropped:])
+    if pending:
+        out.append(pending.decode(encoding, errors="replace"))
+    return unicodedata.normalize("NFC", "".join(out))
+
+
 # --- .doc --------------------------------------------------------------------------------
 
 def _read_doc(path: Path, extension: str) -> tuple[str, str]:
@@ -533,7 +897,9 @@ def _read_pdf(path: Path) -> tuple[str, str]:
         raise CorruptFile("Tệp .pdf bị hỏng hoặc không đúng định dạng") from error
     if text.strip():
         return text, "pdfplumber"
-    return _ocr_pdf(path), "tesseract"
+    pages_read = min(len(pages), MAX_OCR_PAGES)
+    text = _ocr_pdf(path, pages_read, len(pages))
+    return text, "tesseract" if pages_read == len(pages) else f"tesseract {pages_read}/{len(pages)}"
 
 
 # Page furniture lives in the top and bottom strips of a page: page numbers ("2", "- 2 -",
@@ -694,23 +1060,45 @@ def _centre_inside(obj, box) -> bool:
     return x0 <= (obj["x0"] + obj["x1"]) / 2 <= x1 and top <= (obj["top"] + obj["bottom"]) / 2 <= bottom
 
 
-def _ocr_pdf(path: Path) -> str:
+def _ocr_pdf(path: Path, pages_read: int, page_count: int) -> str:
+    """OCR of the first `pages_read` pages; blank pages are not given to tesseract."""
     _check_ocr_tools()
     # One tesseract per core: each is held to one thread, which is much faster on small machines.
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     with tempfile.TemporaryDirectory(prefix="congvan-ocr-") as folder:
-        if _run(["pdftoppm", "-r", "300", "-png", str(path), f"{folder}/page"]) is None:
-            raise CorruptFile("PDF không có lớp chữ và không chuyển được thành ảnh để OCR")
-        # pdftoppm pads page numbers to one width, so names sort in page order.
-        images = sorted(Path(folder).glob("page*.png"))
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            pages = list(pool.map(lambda image: _run(["tesseract", str(image), "stdout", "-l", "vie"], env), images))
-    if any(page is None for page in pages):
-        raise IngestError("PDF không có lớp chữ và tesseract lỗi khi OCR")
+            pages = list(pool.map(lambda number: _ocr_page(path, number, folder, env), range(1, pages_read + 1)))
     text = "\n".join(unwrap_lines(page.decode("utf-8", errors="replace").replace("\f", "")) for page in pages)
     if not re.search(r"\w\w", text):
-        raise EmptyDocument("PDF không có lớp chữ và OCR không đọc được nội dung")
+        read = f"{pages_read} trang" if pages_read == page_count else f"{pages_read} trang đầu (trong {page_count} trang)"
+        raise EmptyDocument(f"PDF không có lớp chữ và OCR không đọc được nội dung ở {read}")
     return text
+
+
+def _ocr_page(path: Path, number: int, folder: str, env: dict[str, str]) -> bytes:
+    # Uncompressed grey pages, rendered one at a time: PNG compression took longer than the
+    # rendering, and only the pages being read are on disk.
+    prefix = f"{folder}/page{number}"
+    if _run(["pdftoppm", "-r", "300", "-gray", "-f", str(number), "-l", str(number), "-singlefile",
+             str(path), prefix]) is None:
+        raise CorruptFile("PDF không có lớp chữ và không chuyển được thành ảnh để OCR")
+    image = Path(f"{prefix}.pgm")
+    try:
+        if _is_blank(image):
+            return b""
+        text = _run(["tesseract", str(image), "stdout", "-l", "vie"], env)
+    finally:
+        image.unlink(missing_ok=True)
+    if text is None:
+        raise IngestError("PDF không có lớp chữ và tesseract lỗi khi OCR")
+    return text
+
+
+def _is_blank(image: Path) -> bool:
+    """A page with no ink: nothing darker than light grey (scanner noise, a tinted background)."""
+    with Image.open(image) as picture:
+        darkest, _ = picture.getextrema()
+    return darkest > 160
 
 
 def _check_ocr_tools() -> None:

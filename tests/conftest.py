@@ -4,7 +4,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
-SHARED_EVAL = ROOT.parent / "shared" / "eval" / "seed_questions.jsonl"
 
 
 def sample_text(name_prefix: str) -> str:

@@ -27,14 +27,14 @@ def bad_files(folder):
     (folder / "hong.docx").write_bytes(b"this is not a zip file")
     (folder / "hong.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ngarbage")
     (folder / "~$ke-hoach.docx").write_bytes(b"\x0bWord lock\x00\x00")
-    (folder / "windows-1258.txt").write_bytes("Báo cáo tháng chín".encode("cp1258"))
+    (folder / "nhieu.txt").write_bytes(b"\xff\xfe" + bytes(range(0x20, 0xd8)) * 40)  # noise after a UTF-16 byte-order mark
     blank = FPDF()
     blank.add_page()
     blank.output(str(folder / "trang-trang.pdf"))
     return {
         "rong.txt": "rỗng", "khong-byte.docx": "0 byte", "bang-tinh.xlsx": ".xlsx",
         "hong.docx": "hỏng", "hong.pdf": "hỏng", "~$ke-hoach.docx": "tạm của Word",
-        "windows-1258.txt": "UTF-8", "trang-trang.pdf": "OCR",
+        "nhieu.txt": "tiếng Việt", "trang-trang.pdf": "OCR",
     }
 
 

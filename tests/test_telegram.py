@@ -19,7 +19,7 @@ import aiohttp
 import pytest
 
 from bot.api import Congvan
-from bot.config import SettingsError, TelegramSettings, load_telegram_settings
+from bot.config import Settings, SettingsError, load_telegram_settings
 from bot.subscribers import ChatStore
 from bot.telegram import build_application
 from bot.telegram_html import MESSAGE_LIMIT, answer_html, split_message, units
@@ -77,8 +77,8 @@ async def running_bot(cv: Congvan, clock: Clock, fake: FakeBotApi | None = None,
     """A fake Bot API server and the real Application polling it."""
     own_fake = fake is None
     fake = fake or await FakeBotApi().start()
-    settings = TelegramSettings(token=fake.token, admins=frozenset({ADMIN}), api_url=fake.api_url,
-                                file_url=fake.file_url, **overrides)
+    settings = Settings(telegram_token=fake.token, telegram_admins=frozenset({ADMIN}),
+                        telegram_api_url=fake.api_url, telegram_file_url=fake.file_url, **overrides)
     app = build_application(settings, cv, now=clock)
     try:
         async with app:
@@ -513,7 +513,7 @@ def test_webhook_takes_updates_only_with_the_secret_token(corpus):
 
     async def scenario():
         fake = await FakeBotApi().start()
-        settings = TelegramSettings(token=fake.token, api_url=fake.api_url, file_url=fake.file_url)
+        settings = Settings(telegram_token=fake.token, telegram_api_url=fake.api_url, telegram_file_url=fake.file_url)
         app = build_application(settings, cv, now=Clock(2024, 11, 20, 9, 0))
         port = _free_port()
         update = {"update_id": 1, "message": {"message_id": 5, "date": int(time.time()), "text": "/start",
@@ -578,7 +578,7 @@ def test_congvan_serve_telegram_polls_with_settings_from_a_dotenv_file(corpus, t
 def test_settings_from_environment_and_their_errors(tmp_path):
     settings = load_telegram_settings(environ={
         "CONGVAN_TELEGRAM_TOKEN": "1:abc", "CONGVAN_TELEGRAM_ADMINS": "12, 34 ;56", "CONGVAN_REMINDER_DAYS": "5"})
-    assert settings.admins == {12, 34, 56} and settings.reminder_days == 5
+    assert settings.telegram_admins == {12, 34, 56} and settings.reminder_days == 5
     assert str(settings.timezone) == "Asia/Ho_Chi_Minh" and settings.broadcast_time.hour == 7
     for bad in ({}, {"CONGVAN_TELEGRAM_ADMINS": "anh Nam"}, {"CONGVAN_TIMEZONE": "Hanoi"},
                 {"CONGVAN_REMINDER_DAYS": "-1"}, {"CONGVAN_TELEGRAM_WEBHOOK_URL": "https://x.vn/hook"}):
@@ -592,7 +592,7 @@ def test_settings_from_environment_and_their_errors(tmp_path):
     try:
         os.environ["CONGVAN_REMINDER_DAYS"] = "4"  # the environment wins over the file
         settings = load_telegram_settings(env_file)
-        assert settings.token == "from-file" and settings.reminder_days == 4
+        assert settings.telegram_token == "from-file" and settings.reminder_days == 4
     finally:
         for k in [k for k in os.environ if k.startswith("CONGVAN_")]:
             del os.environ[k]

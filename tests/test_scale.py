@@ -1,0 +1,93 @@
+"""What keeps questions fast in a large library: the keyword stage searches the rarest words once
+the library is large, and word statistics are counted at ingest, not by the first question."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from bot.api import Congvan
+from bot.query import understand
+from bot.search import _match_expression
+
+from .conftest import ROOT
+from .directives import write_txt
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("files")
+    for i, school in enumerate(("HOA MAI", "SAO SÁNG", "BÌNH MINH")):
+        path = write_txt(folder / f"ke-hoach-{i}.txt", school=school, number=f"{40 + i}/KH-MN")
+        if i == 1:
+            path.write_text(path.read_text(encoding="utf-8")
+                            + "\n3. Trẻ lớp lá được học bơi lội tại hồ bơi của phường.\n", encoding="utf-8")
+    home = tmp_path_factory.mktemp("home")
+    results = Congvan(home).ingest([folder])
+    assert [r.action for r in results] == ["added"] * 3
+    return home
+
+
+def test_past_the_postings_budget_only_the_rarest_words_are_searched_and_still_find_the_passage(library, monkeypatch):
+    import bot.search
+    monkeypatch.setattr(bot.search, "KEYWORD_POSTINGS", 4)  # bơi, lội, học bơi, bơi lội: one chunk each
+    cv = Congvan(library)
+    searcher = cv._search()
+    query = understand("kế hoạch năm học cho trẻ học bơi lội", searcher.restorer())
+    expression = searcher._keyword_expression(query)
+    assert '"boi loi"' in expression
+    assert '"ke hoach"' not in expression and '"nam hoc"' not in expression  # in every chunk's context
+    best = searcher.search(query, k=3)[0]
+    assert "bơi lội" in best.row["text"] and best.keyword == 1.0
+    assert best.coverage > 0
+
+
+def test_a_small_library_is_searched_with_every_word(library):
+    cv = Congvan(library)
+    searcher = cv._search()
+    query = understand("kế hoạch năm học cho trẻ học bơi lội", searcher.restorer())
+    assert searcher._keyword_expression(query) == _match_expression(query)
+
+
+def test_word_statistics_are_current_in_a_new_process_right_after_ingest(tmp_path):
+    home = tmp_path / "home"
+    plan = write_txt(tmp_path / "ke-hoach.txt")
+    colour = tmp_path / "to-mau.txt"
+    colour.write_text(plan.read_text(encoding="utf-8").replace("45/KH-MNHM", "46/KH-MNHM")
+                      + "\n4. Tô màu tranh, tô màu tranh, tô màu tranh cho trẻ lớp lá.\n", encoding="utf-8")
+    Congvan(home).ingest([plan])
+    Congvan(home).ingest_file(colour)  # one upload, as the bot receives it
+    # A new process restores from the saved counts without reading a single chunk to count.
+    script = (
+        "import sys\n"
+        "from bot.api import Congvan\n"
+        "from index.store import Store\n"
+        "read = []\n"
+        "original = Store.chunk_texts\n"
+        "def counting(self, ids=None):\n"
+        "    found = original(self, ids)\n"
+        "    read.extend(found)\n"
+        "    return found\n"
+        "Store.chunk_texts = counting\n"
+        "print(Congvan(sys.argv[1]).restore('to mau tranh'), len(read))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(home)], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["tô", "màu", "tranh", "0"]
+
+
+def test_a_chunk_s_words_are_made_from_its_text_when_asked_for_and_uncounted_by_its_text():
+    import pickle
+
+    from index.vocabulary import Vocabulary
+
+    texts = {1: "Trẻ học bơi lội tại hồ bơi", 2: "Khám sức khỏe cho trẻ"}
+    vocabulary = Vocabulary(list(texts.items()), {}, texts.get)
+    assert vocabulary.size == 2 and vocabulary.chunks_with("~tre") == 2
+    assert vocabulary.coverage(["bơi", "lội"], 1) == 1.0 and vocabulary.coverage(["bơi", "lội"], 2) == 0.0
+    saved = pickle.loads(pickle.dumps(vocabulary))  # as the next process loads it: no texts yet
+    assert saved.keys.get(1) is None
+    saved.text_of = texts.get
+    assert saved.keys.get(1).tolist() == vocabulary.keys.get(1).tolist()
+    saved.remove(1, texts[1])
+    assert saved.size == 1 and saved.chunks_with("~boi") == 0 and saved.chunks_with("~tre") == 1
