@@ -35,6 +35,7 @@ SHARED = ROOT.parent / "shared"
 SETS = {"seed": (SHARED / "eval" / "seed_questions.jsonl", ROOT / "samples"),
         "dev": (SHARED / "eval" / "dev_questions.jsonl", SHARED / "corpus" / "dev")}
 L2 = 1.0  # ridge on standardised features: few questions, correlated signals
+PLATEAU = 0.02  # balanced accuracy this close to the best counts as just as good
 PRECISION_HIGH = 0.85  # a "high" answer should have its source among the first three this often
 
 
@@ -111,15 +112,17 @@ def best_cut(p: np.ndarray, rows: list[dict]) -> float:
     `none` questions are few and a plain count would let answering everything win."""
     none = np.array([r["kind"] == "none" for r in rows])
     found = np.array([r["label"] == 1 for r in rows])
-    best, best_score = 0.5, -1.0
-    for t in np.unique(np.concatenate([p, [0.0, 1.0]])):
+    cuts = np.unique(np.concatenate([p, [0.0, 1.0]]))
+    scores = []
+    for t in cuts:
         answered = p >= t
         abstained_on_none = (~answered[none]).mean() if none.any() else 1.0
         answered_found = answered[found].mean() if found.any() else 1.0
-        score = (abstained_on_none + answered_found) / 2
-        if score > best_score:
-            best, best_score = float(t), score
-    return best
+        scores.append((abstained_on_none + answered_found) / 2)
+    # The curve is flat near its top with so few `none` questions: take the middle of the
+    # thresholds within PLATEAU of the best rather than whichever one happens to peak.
+    near = cuts[np.array(scores) >= max(scores) - PLATEAU]
+    return float(np.median(near))
 
 
 def high_cut(p: np.ndarray, y: np.ndarray, low: float) -> float:
