@@ -25,6 +25,7 @@ CITE_SCORE_SHARE = 0.5
 RIVAL_POOL = 10
 MAX_CITATIONS = 5
 TITLE_WIDTH = 110
+RUN_ON_CHARS = 300
 _FACT_INTENTS = ("when", "how_many", "where")
 # A sentence that states what was asked (a date for "khi nào") beats one that only echoes the question.
 STATES_ASKED_BONUS = 0.25
@@ -60,9 +61,10 @@ _UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀ�
 # Lines, clauses after ";", sentences, and list items joined inline ("… - Tổ chức …": a table cell holding a
 # whole list); "cân - đo" is one word, so an inline item must start with a capital.
 _LOWER = _UPPER.lower().replace("đ", "") + "đ"
-# Sentence ends too, but not after numbering ("1.2. Chất lượng") or a capital abbreviation ("TP.").
+# A line break before a lower-case word only wraps a sentence (Word files converted from PDF keep
+# the page's line breaks). Sentence ends too, but not after numbering ("1.2. Chất lượng") or a capital abbreviation ("TP.").
 _SENTENCE_BREAK = re.compile(
-    rf"\n|;\s*|\s[-+•]\s+(?=[{_UPPER}])|(?<=[{_LOWER}\)%][\.!?])\s+(?=[{_UPPER}\d])")
+    rf"\n(?![{_LOWER}])|;\s*|\s[-+•]\s+(?=[{_UPPER}])|(?<=[{_LOWER}\)%][\.!?])\s+(?=[{_UPPER}\d])")
 
 
 # "4. Tham luận …", "a) Đối tượng …": an item's heading, whose content is the next line.
@@ -121,6 +123,8 @@ class Library(Protocol):
     def document_text(self, document_id: int) -> str: ...
 
     def section_path(self, document_id: int, offset: int) -> str: ...
+
+    def body(self, document_id: int) -> str: ...
 
 
 def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_count: int,
@@ -281,7 +285,19 @@ def _citation(hit: Hit, query: Query, vocabulary: Vocabulary, scope: Scope | Non
         # A chunk may hold several short subsections: name the one the quoted sentence is in.
         at = hit.row["text"].find(sentence[:20])
         citation.section = library.section_path(hit.row["document_id"], hit.row["start"] + max(at, 0)) or citation.section
+        citation.sentence += _run_on(hit.row, sentence, library)
     return citation
+
+
+def _run_on(row: dict, sentence: str, library: Library) -> str:
+    """The rest of a sentence that a long paragraph's chunk cut off ("… gửi báo cáo quyết" /
+    "toán … trước ngày 20 tháng 7"), read from the document, so no quote stops mid-word."""
+    text = row["text"].rstrip()
+    if not text.endswith(sentence[-20:]) or text.endswith((".", ";", ":", "!", "?", "»", ")")):
+        return ""
+    after = library.body(row["document_id"])[row["end"]:row["end"] + RUN_ON_CHARS]
+    end = re.search(r"[\.;!?](?=\s|$)|\n", after)
+    return (" " + after[:end.end() if end else len(after)].strip()) if after.strip() else ""
 
 
 def citation_of(row: dict, sentence: str, score: float, scope: Scope | None = None) -> Citation:
@@ -352,7 +368,8 @@ def _display(sentence: str) -> str:
     cells = [c for c in sentence.split("\t") if c.strip()]
     while len(cells) > 1 and re.fullmatch(r"\s*[\d/\.\s]+\s*", cells[0]):
         cells.pop(0)
-    return re.sub(r"^[\-\+\*•]\s*", "", " ".join(cells).strip()).rstrip(";").strip()
+    text = re.sub(r"\s*\n\s*", " ", " ".join(cells).strip())  # a wrapped line reads as one
+    return re.sub(r"^[\-\+\*•]\s*", "", text).rstrip(";").strip()
 
 
 def _who(row: dict, scope: Scope | None = None) -> str:

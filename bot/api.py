@@ -316,6 +316,10 @@ class Congvan:
         return self._per_document("text", document_id, "",
                                   lambda doc: " ".join((doc["title"], doc["issuer"], doc["text"])))
 
+    def body(self, document_id: int) -> str:
+        """A document's normalised text, which every chunk's offsets point into."""
+        return self._per_document("body", document_id, "", lambda doc: doc["text"])
+
     def section_path(self, document_id: int, offset: int) -> str:
         """The heading path of the innermost section holding a character of a document ("" before
         the first heading)."""
