@@ -58,7 +58,9 @@ def prefill(corpus: str, home: str, source_home: str) -> dict:
     store = Store(Path(home))
     with store.db.conn:
         store.db.execute("attach database ? as source", [str(Path(source_home) / "congvan.db")])
-        copied = store.db.execute("insert or ignore into embeddings select * from source.embeddings").rowcount
+        # main. spelled out: this connection opened before the schema was made, and an unqualified
+        # name could resolve to source's table and copy it onto itself.
+        copied = store.db.execute("insert or ignore into main.embeddings select * from source.embeddings").rowcount
     store.db.execute("detach database source")
     manifest = json.loads((corpus_dir / corpus_copies.MANIFEST).read_text(encoding="utf-8"))
 
