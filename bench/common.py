@@ -232,7 +232,8 @@ def congvan_serve(home: str, questions: str, passes: str, origins: str = "") -> 
     # bot/search.py counted them then); brought up to date after each change to the documents
     # (the names cover the versions that did either).
     stages.wrap(search.Searcher, "_load_counts", "word statistics: load saved counts")
-    stages.wrap(search.Searcher, "_keyword_expression", "keyword: choose words to search")
+    stages.wrap(Store, "search_texts", "keyword: read the shortlist")
+    stages.wrap(search, "_bm25", "keyword: BM25 of the shortlist")
     stages.wrap(Store, "chunk_texts", "word statistics: read chunk texts")
     for owner, attribute in ((search.Searcher, "_catch_up"), (search.Searcher, "_corpus_statistics"),
                              (Vocabulary, "__init__"), (Restorer, "__init__")):

@@ -58,7 +58,9 @@ def prefill(corpus: str, home: str, source_home: str) -> dict:
     store = Store(Path(home))
     with store.db.conn:
         store.db.execute("attach database ? as source", [str(Path(source_home) / "congvan.db")])
-        copied = store.db.execute("insert or ignore into embeddings select * from source.embeddings").rowcount
+        # main. spelled out: this connection opened before the schema was made, and an unqualified
+        # name could resolve to source's table and copy it onto itself.
+        copied = store.db.execute("insert or ignore into main.embeddings select * from source.embeddings").rowcount
     store.db.execute("detach database source")
     manifest = json.loads((corpus_dir / corpus_copies.MANIFEST).read_text(encoding="utf-8"))
 
@@ -66,33 +68,35 @@ def prefill(corpus: str, home: str, source_home: str) -> dict:
         texts = [passage_text(c) for c in parse_file(corpus_dir / file).chunks]
         return [(passage_hash(name, t), t) for t in texts]
 
-    originals: dict[str, list[tuple[set[str], np.ndarray]]] = {}
+    originals: dict[str, list[tuple[set[str], np.ndarray | None]]] = {}
     for file, info in manifest.items():
         if info["copy"] == 0:
             found = passages(file)
             cached = store.cached_vectors(name, [h for h, _ in found])
-            originals[file] = [(set(folded_words(t)), cached[h]) for h, t in found]
+            originals[file] = [(set(folded_words(t)), cached.get(h)) for h, t in found]
     borrowed = 0
     started = time.perf_counter()
+    # The samples too: a chunk the embedded size cut otherwise (the parser changed in between)
+    # borrows like a copy's.
     for file, info in manifest.items():
-        if info["copy"] == 0:
-            continue
         found = passages(file)
         cached = store.cached_vectors(name, [h for h, _ in found])
         original = originals[info["original"]]
+        embedded = ([o for o in original if o[1] is not None]
+                    or [o for sample in originals.values() for o in sample if o[1] is not None])
         rows, seen = [], set(cached)
         for position, (h, text) in enumerate(found):
             if h in seen:
                 continue
             seen.add(h)
-            if len(found) == len(original):
+            if len(found) == len(original) and original[position][1] is not None:
                 # A copy cut into as many chunks as its sample is the same text with other names,
                 # numbers and years: the chunk in the same place is the most similar one (and
                 # looking it up keeps pre-filling 1,000x to minutes).
                 vector = original[position][1]
             else:
                 words = set(folded_words(text))
-                _, vector = max(original, key=lambda o: len(words & o[0]) / (len(words | o[0]) or 1))
+                _, vector = max(embedded, key=lambda o: len(words & o[0]) / (len(words | o[0]) or 1))
             rows.append({"model": name, "content_hash": h, "dim": int(vector.shape[0]),
                          "vector": np.asarray(vector, dtype=np.float32).tobytes()})
         with store.db.conn:

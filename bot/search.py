@@ -7,8 +7,10 @@ small multilingual model blurs between near-identical administrative sentences.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import pickle
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -29,10 +31,15 @@ DENSE_WEIGHT = 0.4
 CANDIDATES = 60
 # FTS5 reads the whole posting list of every searched word or pair (to rank, and again for
 # bm25's document counts), so an OR over every word of a question costs time in proportion to
-# the library. Past this many postings only the rarest words and pairs are searched: a word in a
-# large share of the passages adds almost nothing to BM25 (its IDF is near zero) but most of the
-# reading. A small library is searched with every word, exactly as before.
+# the library. Past this many postings the search has two stages: FTS5 finds SHORTLIST passages
+# by the rarest words and pairs (those that fit in the budget), and BM25 over every word of the
+# question is then computed here for those passages only, with the word statistics' document
+# counts. A small library is searched in one FTS5 query over every word, as before.
 KEYWORD_POSTINGS = 6000
+SHORTLIST = 200
+BM25_K1, BM25_B = 1.2, 0.75  # FTS5's own
+CONTEXT_WEIGHT = 0.35  # of a heading path or title word against a word of the text, as in the FTS5 query
+_WORD = re.compile(r"\w+")  # a token as FTS5's unicode61 tokenizer splits folded text
 SAME_SECTION_PENALTY = 0.15  # so five pieces of one paragraph do not crowd out other sources
 SAME_DOCUMENT_PENALTY = 0.03
 SAVE_COUNTS_AFTER = 1.0  # seconds of counting worth keeping for the next process
@@ -65,7 +72,7 @@ class Searcher:
     def search(self, query: Query, k: int = 10, prefer: Callable[[dict], float] | None = None) -> list[Hit]:
         """The k best passages. `prefer(row)` is added to each passage's score (the asker's unit,
         the current school year: bot/scope.py)."""
-        keyword = dict(self.store.keyword_search(self._keyword_expression(query), CANDIDATES))
+        keyword = self._keyword(query)
         dense = self._dense(query)
         candidates = set(keyword) | set(sorted(dense, key=dense.get, reverse=True)[:CANDIDATES])
         if not candidates:
@@ -88,21 +95,16 @@ class Searcher:
             hit.coverage = coverage(vocabulary, query, hit.row)
         return chosen
 
-    def _keyword_expression(self, query: Query) -> str:
-        """The FTS5 query: every word and pair of the question, or past KEYWORD_POSTINGS postings
-        only the rarest of them (always at least one)."""
+    def _keyword(self, query: Query) -> dict[int, float]:
+        """The CANDIDATES best passages by BM25 over the question's words and pairs."""
         items = _match_items(query)
         vocabulary = self.vocabulary()
         postings = {item: vocabulary.chunks_with("~" + item) for item in items}
-        if sum(postings.values()) > KEYWORD_POSTINGS:
-            kept, total = [], 0
-            for item in sorted(items, key=postings.get):
-                if kept and total + postings[item] > KEYWORD_POSTINGS:
-                    break
-                kept.append(item)
-                total += postings[item]
-            items = [item for item in items if item in kept]
-        return " OR ".join(f'"{item}"' for item in items)
+        if sum(postings.values()) <= KEYWORD_POSTINGS:
+            return dict(self.store.keyword_search(_or(items), CANDIDATES))
+        shortlist = [c for c, _ in self.store.keyword_search(_or(_rarest(items, postings)), SHORTLIST)]
+        scores = _bm25(items, postings, vocabulary.size, self.store.search_texts(shortlist))
+        return dict(sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:CANDIDATES])
 
     def vocabulary(self) -> Vocabulary:
         self._catch_up()
@@ -240,7 +242,47 @@ def _match_items(query: Query) -> list[str]:
 
 def _match_expression(query: Query) -> str:
     """FTS5 OR-query of every quoted word and word pair."""
-    return " OR ".join(f'"{item}"' for item in _match_items(query))
+    return _or(_match_items(query))
+
+
+def _or(items: list[str]) -> str:
+    return " OR ".join(f'"{item}"' for item in items)
+
+
+def _rarest(items: list[str], postings: dict[str, int]) -> list[str]:
+    """The rarest words and pairs whose postings fit in KEYWORD_POSTINGS (at least one)."""
+    kept, total = [], 0
+    for item in sorted(items, key=postings.get):
+        if kept and total + postings[item] > KEYWORD_POSTINGS:
+            break
+        kept.append(item)
+        total += postings[item]
+    return kept
+
+
+def _bm25(items: list[str], postings: dict[str, int], chunks: int,
+          texts: dict[int, tuple[str, str]]) -> dict[int, float]:
+    """FTS5's BM25 of each passage (folded text, folded context) for the words and pairs, with
+    the library's document counts; the mean length is the passages' own (the library's is not
+    at hand, and it only scales the length penalty)."""
+    if not texts:
+        return {}
+    tokens = {c: (_WORD.findall(text), _WORD.findall(context)) for c, (text, context) in texts.items()}
+    mean_length = sum(len(a) + len(b) for a, b in tokens.values()) / len(tokens)
+    idf = {item: max(math.log((chunks - n + 0.5) / (n + 0.5)), 1e-6) for item, n in postings.items()}
+    searched = {item: " " + " ".join(_WORD.findall(item)) + " " for item in items}
+    scores = {}
+    for chunk_id, (text, context) in tokens.items():
+        spaced, spaced_context = " " + " ".join(text) + " ", " " + " ".join(context) + " "
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * (len(text) + len(context)) / (mean_length or 1))
+        score = 0.0
+        for item, pattern in searched.items():
+            frequency = spaced.count(pattern) + CONTEXT_WEIGHT * spaced_context.count(pattern)
+            if frequency:
+                score += idf[item] * frequency * (BM25_K1 + 1) / (frequency + norm)
+        if score:
+            scores[chunk_id] = score
+    return scores
 
 
 def _diversify(hits: list[Hit], k: int) -> list[Hit]:

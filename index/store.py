@@ -387,6 +387,14 @@ class Store:
             return []  # a query FTS5 cannot parse finds nothing rather than failing the question
         return [(int(r[0]), float(r[1])) for r in rows]
 
+    def search_texts(self, ids: list[int]) -> dict[int, tuple[str, str]]:
+        """The folded (text, context) FTS5 searches, by chunk id."""
+        if not ids:
+            return {}
+        rows = self.db.execute(
+            f"select id, search_text, search_context from chunks where id in ({','.join('?' * len(ids))})", ids)
+        return {r[0]: (r[1], r[2]) for r in rows}
+
     def chunk_rows(self, ids: list[int]) -> dict[int, dict]:
         if not ids:
             return {}

@@ -29,25 +29,36 @@ def library(tmp_path_factory):
     return home
 
 
-def test_past_the_postings_budget_only_the_rarest_words_are_searched_and_still_find_the_passage(library, monkeypatch):
+def test_past_the_postings_budget_fts5_finds_passages_by_the_rarest_words_and_every_word_ranks_them(
+        library, monkeypatch):
     import bot.search
     monkeypatch.setattr(bot.search, "KEYWORD_POSTINGS", 4)  # bơi, lội, học bơi, bơi lội: one chunk each
     cv = Congvan(library)
+    searched = []
+    keyword_search = cv.store.keyword_search
+    monkeypatch.setattr(cv.store, "keyword_search", lambda match, limit: searched.append(match) or keyword_search(match, limit))
     searcher = cv._search()
     query = understand("kế hoạch năm học cho trẻ học bơi lội", searcher.restorer())
-    expression = searcher._keyword_expression(query)
-    assert '"boi loi"' in expression
-    assert '"ke hoach"' not in expression and '"nam hoc"' not in expression  # in every chunk's context
     best = searcher.search(query, k=3)[0]
+    assert '"boi loi"' in searched[0]
+    assert '"ke hoach"' not in searched[0] and '"nam hoc"' not in searched[0]  # in every chunk's context
     assert "bơi lội" in best.row["text"] and best.keyword == 1.0
     assert best.coverage > 0
+    # The second stage scores the shortlist by every word, as one FTS5 query over all would.
+    full = dict(keyword_search(_match_expression(query), 60))
+    two_stage = searcher._keyword(query)
+    assert max(two_stage, key=two_stage.get) == max(full, key=full.get)
 
 
-def test_a_small_library_is_searched_with_every_word(library):
+def test_a_small_library_is_searched_in_one_query_over_every_word(library, monkeypatch):
     cv = Congvan(library)
+    searched = []
+    keyword_search = cv.store.keyword_search
+    monkeypatch.setattr(cv.store, "keyword_search", lambda match, limit: searched.append(match) or keyword_search(match, limit))
     searcher = cv._search()
     query = understand("kế hoạch năm học cho trẻ học bơi lội", searcher.restorer())
-    assert searcher._keyword_expression(query) == _match_expression(query)
+    searcher.search(query)
+    assert searched == [_match_expression(query)]
 
 
 def test_word_statistics_are_current_in_a_new_process_right_after_ingest(tmp_path):
