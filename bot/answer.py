@@ -8,6 +8,7 @@ from typing import Protocol
 import prompts
 from index.fold import fold
 from index.vocabulary import Vocabulary
+from ingest.dates import find_when
 
 from .lexicon import OPPOSITE_QUALIFIERS
 from .confidence import Confidence, decide, names_missing, numbers_missing, signals
@@ -35,20 +36,6 @@ WINDOW_SENTENCES = 3
 WINDOW_CHARS = 450
 CONTRADICTION_PENALTY = 0.5
 
-_DATE = r"(?<![\d/])\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{4})?(?![\d/])"
-# "Thông tư số 13/2016/TTLT-BYT-BGDĐT ngày 12/5/2016": the date of a cited document, not a deadline.
-_CITED_DOCUMENT = re.compile(r"\d+/(?:[\w/]|-\s*)*[^\W\d_](?:[\w/]|-\s*)*\s*,?\s*(?:ngày\s*)?$")
-_WHEN_PATTERNS = [
-    rf"từ ngày\s*{_DATE}\s*(?:đến|tới)\s*(?:hết\s*)?(?:ngày\s*)?{_DATE}",
-    rf"(?:hoàn thành\s+|nộp\s+|gửi\s+)?trước\s+(?:ngày\s+)?{_DATE}",
-    r"(?:vào\s+)?tuần\s+\d\s+(?:của\s+)?tháng\s+\d{1,2}(?:\s*/\s*\d{4})?",
-    r"ngày\s+\d{1,2}\s+hàng\s+tháng",
-    r"trong\s+tháng\s+\d{1,2}(?:\s*/\s*\d{4})?(?:\s+và\s+tháng\s+\d{1,2}(?:\s*/\s*\d{4})?)?",
-    rf"(?:từ\s+|vào\s+|ngày\s+){_DATE}",
-    r"\(\s*tuần\s+\d\s*\)",
-    _DATE,
-]
-_WHEN = re.compile("|".join(f"(?:{p})" for p in _WHEN_PATTERNS), re.I)
 _HOW_MANY = re.compile(
     # Amounts of money: "450.000 đồng/tháng", "35.000đ", "17,000", "1,5 triệu đồng", "50.000 triệu đồng".
     r"\d{1,3}(?:[\.,]\d{3})+(?:\s*(?:triệu|tỷ|nghìn|ngàn))?\s*(?:đồng|đ|VNĐ|vnđ)?(?:\s*/\s*[^\W\d_]+(?:\s[^\W\d_]+)?)?"
@@ -249,7 +236,7 @@ def _states_fact(intent: str, sentence: str) -> bool:
 def _asked_facts(intent: str, sentence: str) -> list[str]:
     """The dates, numbers or places of the asked kind that a sentence states."""
     if intent == "when":
-        found = [m.group(0).strip() for m in _WHEN.finditer(sentence) if not _cites_document(sentence, m)]
+        found = find_when(sentence)
     elif intent == "how_many":
         found = [m.group(0).strip() for m in _HOW_MANY.finditer(sentence)]
     elif intent == "where":
@@ -270,11 +257,6 @@ def extract_fact(intent: str, sentence: str, row: dict) -> str:
     elif found:
         return f"{_capitalise(', '.join(found))} ({sentence})"
     return sentence
-
-
-def _cites_document(sentence: str, match: re.Match) -> bool:
-    before = sentence[:match.start()] + re.sub(_DATE + r"$", "", match.group(0))
-    return bool(_CITED_DOCUMENT.search(before))
 
 
 def _citation(hit: Hit, query: Query, vocabulary: Vocabulary, scope: Scope | None = None,

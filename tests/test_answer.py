@@ -10,7 +10,7 @@ from bot.query import understand
     ("Báo cáo kết quả hoàn thành trước 10/5", "Hoàn thành trước 10/5"),
     ("Hồ sơ nộp Phòng GDĐT thẩm định vào tuần 4 tháng 9", "Vào tuần 4 tháng 9"),
     ("Tổ chức khám sức khỏe cho trẻ (trong tháng 9 và tháng 10)", "Trong tháng 9 và tháng 10"),
-    ("Các cụm gửi dữ liệu về phòng vào ngày 25 hàng tháng", "Ngày 25 hàng tháng"),
+    ("Các cụm gửi dữ liệu về phòng vào ngày 25 hàng tháng", "Vào ngày 25 hàng tháng"),
     ("Uống sữa từ ngày 07/9/2020 đến hết ngày 31/12/2020", "Từ ngày 07/9/2020 đến hết ngày 31/12/2020"),
 ])
 def test_deadline_phrasings_lead_the_answer(sentence, lead):
