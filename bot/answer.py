@@ -154,13 +154,15 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
         return _no_answer(query, searched, document_count, sure)
     # Other documents' answers are looked for deeper than the citations go: a unit's own deadline
     # may sit in a long month section that ranks sixth.
-    evidence = [h for h in ranked[:RIVAL_POOL] if h is best or h.score >= CITE_SCORE_SHARE * top]
+    evidence = ranked[:RIVAL_POOL]
     citations = [_citation(h, query, vocabulary, scope, library) for h in evidence]
     per_document = _per_document(query, evidence, citations, scope, tasks or {})
-    # Sources in the order the answer names them, then the rest by relevance.
+    # Sources in the order the answer names them, then the rest that score close enough to the
+    # first, by relevance.
     named = [item["citation"] for item in per_document]
-    citations = ([citations[i] for i in named]
-                 + [c for i, c in enumerate(citations) if i not in named])[:max(MAX_CITATIONS, len(named))]
+    rest = [c for i, (h, c) in enumerate(zip(evidence, citations))
+            if i not in named and h.score >= CITE_SCORE_SHARE * top]
+    citations = ([citations[i] for i in named] + rest)[:max(MAX_CITATIONS, len(named))]
     for number, item in enumerate(per_document):
         item["citation"] = number
     template = "answer" if sure.level == "high" else "low_confidence"
