@@ -155,7 +155,8 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
     # Other documents' answers are looked for deeper than the citations go: a unit's own deadline
     # may sit in a long month section that ranks sixth.
     evidence = ranked[:RIVAL_POOL]
-    citations = [_citation(h, query, vocabulary, scope, library) for h in evidence]
+    citations = [_citation(h, sentences.get(h.chunk_id) or best_sentence(h.row["text"], query, vocabulary),
+                           scope, library) for h in evidence]
     per_document = _per_document(query, evidence, citations, scope, tasks or {})
     # Sources in the order the answer names them, then the rest that score close enough to the
     # first, by relevance.
@@ -261,9 +262,7 @@ def extract_fact(intent: str, sentence: str, row: dict) -> str:
     return sentence
 
 
-def _citation(hit: Hit, query: Query, vocabulary: Vocabulary, scope: Scope | None = None,
-              library: Library | None = None) -> Citation:
-    sentence = best_sentence(hit.row["text"], query, vocabulary)
+def _citation(hit: Hit, sentence: str, scope: Scope | None = None, library: Library | None = None) -> Citation:
     citation = citation_of(hit.row, sentence, hit.score, scope)
     if library:
         # A chunk may hold several short subsections: name the one the quoted sentence is in.
