@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.lexicon import GENERAL_WORDS  # noqa: E402
-from bot.query import understand  # noqa: E402
+from bot.core.lexicon import GENERAL_WORDS  # noqa: E402
+from bot.core.query import understand  # noqa: E402
 from index.fold import fold, has_diacritics, tone_normalized, word_tokens  # noqa: E402
 from index.restore import Restorer  # noqa: E402
 from ingest.parse import parse_file  # noqa: E402

@@ -27,8 +27,8 @@ from bench.common import QUESTIONS, SAMPLES, command_line, current_rss_mb, envir
 
 
 def burst(home: str, questions: str, chats: int = 20, asks: int = 200) -> dict:
-    from bot.api import Congvan
-    from bot.evaluate import load_questions, percentile
+    from bot.core.api import Congvan
+    from bot.core.evaluate import load_questions, percentile
 
     texts = [t for q in load_questions(questions) for t in (q["question"], *q["variants"])]
     queue = iter(list(itertools.islice(itertools.cycle(texts), asks)))
@@ -78,7 +78,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="congvan-burst-") as temp:
         home = args.home
         if home is None:
-            from bot.api import Congvan
+            from bot.core.api import Congvan
             home = temp
             Congvan(home).ingest([SAMPLES])
         result = burst(home, str(Path(args.questions).resolve()), args.chats, args.asks)

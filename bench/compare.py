@@ -12,7 +12,7 @@ Systems (each served from its own process, so peak RSS is its own):
   bm25       congvan's FTS5 BM25 alone, over congvan's chunks, with congvan's keyword query
   dense      cosine of the question as typed against congvan's chunk vectors alone (exact, FAISS)
 For the three baselines the "answer" is the top chunk's text and the citations are the top 10
-chunks; they never abstain. Everything is scored by bot/evaluate.py, as `congvan eval` scores.
+chunks; they never abstain. Everything is scored by bot/core/evaluate.py, as `congvan eval` scores.
 Writes compare.json, compare.md and compare.png into --out.
 """
 from __future__ import annotations
@@ -64,7 +64,7 @@ def langchain_ingest(folder: str, out: str) -> dict:
     from langchain_community.vectorstores import FAISS
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from bot.api import expand_paths
+    from bot.core.api import expand_paths
     from ingest.parse import parse_file
 
     seconds: dict[str, float] = {}
@@ -110,8 +110,8 @@ def langchain_serve(folder: str, questions: str, passes: str) -> dict:
 # -- single-signal baselines over congvan's index ----------------------------------------------
 
 def bm25_serve(home: str, questions: str, passes: str) -> dict:
-    from bot.query import understand
-    from bot.search import _match_expression
+    from bot.core.query import understand
+    from bot.core.search import _match_expression
     from index.store import Store
 
     store = Store(Path(home))

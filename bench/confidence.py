@@ -1,4 +1,4 @@
-"""Fit the answer's confidence model (bot/confidence.py) with cross-validation across the two
+"""Fit the answer's confidence model (bot/core/confidence.py) with cross-validation across the two
 public question sets, and write the shipped model to bot/confidence_model.json.
 
     .venv/bin/python bench/confidence.py [--home DIR] [--write]
@@ -27,9 +27,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.api import Congvan  # noqa: E402
-from bot.confidence import CLIP, FEATURES, MODEL_FILE  # noqa: E402
-from bot.evaluate import first_hit_rank, load_questions  # noqa: E402
+from bot.core.api import Congvan  # noqa: E402
+from bot.core.confidence import CLIP, FEATURES, MODEL_FILE  # noqa: E402
+from bot.core.evaluate import first_hit_rank, load_questions  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 SETS = {"seed": (SHARED / "eval" / "seed_questions.jsonl", ROOT / "samples"),

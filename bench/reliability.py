@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.api import Congvan  # noqa: E402
+from bot.core.api import Congvan  # noqa: E402
 from ingest import readers  # noqa: E402
 from tests.directives import directive_lines, write_directive, write_docx, write_pdf, write_txt  # noqa: E402
 from tests.test_cli import bad_files  # noqa: E402

@@ -39,7 +39,7 @@ TARGETS = [
 # -- workers: each runs in its own process and prints one JSON line --------------------------
 
 def worker_ingest(home: str) -> dict:
-    from bot.api import Congvan
+    from bot.core.api import Congvan
 
     started = time.perf_counter()
     results = Congvan(home).ingest([SAMPLES])
@@ -49,8 +49,8 @@ def worker_ingest(home: str) -> dict:
 
 
 def worker_serve(home: str, questions: str, passes: int) -> dict:
-    from bot.api import Congvan
-    from bot.evaluate import load_questions, percentile
+    from bot.core.api import Congvan
+    from bot.core.evaluate import load_questions, percentile
 
     texts = [t for q in load_questions(questions) for t in (q["question"], *q["variants"])]
     cv = Congvan(home)

@@ -1,5 +1,5 @@
 """The ways Vietnamese administrative text says when something happens or is due: one grammar for
-the tasks read at ingest (ingest/deadlines.py) and the date an answer leads with (bot/answer.py).
+the tasks read at ingest (ingest/deadlines.py) and the date an answer leads with (bot/core/answer.py).
 
 `find_dates` finds the phrases, each with its span and as written: "trước ngày 15/12",
 "chậm nhất là ngày 05/01/2024", "hạn cuối: 15/12", "đến hết ngày 31/12", "trước ngày 15 tháng 12

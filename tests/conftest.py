@@ -16,7 +16,7 @@ def sample_text(name_prefix: str) -> str:
 @pytest.fixture(scope="session")
 def loaded_home(tmp_path_factory):
     """A congvan home with the five sample directives ingested once for the whole test run."""
-    from bot.api import Congvan
+    from bot.core.api import Congvan
 
     home = tmp_path_factory.mktemp("congvan-home")
     results = Congvan(home).ingest([SAMPLES])

@@ -1,8 +1,8 @@
 """What the answer leads with, for the deadline phrasings directives use."""
 import pytest
 
-from bot.answer import extract_fact
-from bot.query import understand
+from bot.core.answer import extract_fact
+from bot.core.query import understand
 
 
 @pytest.mark.parametrize("sentence, lead", [

@@ -6,8 +6,8 @@ import json
 from fpdf import FPDF
 from typer.testing import CliRunner
 
-from bot.api import Congvan
-from bot.cli import app
+from bot.core.api import Congvan
+from bot.channels.cli import app
 
 from .directives import write_txt
 

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from bot import confidence
-from bot.api import Congvan
+from bot.core import confidence
+from bot.core.api import Congvan
 
 STRONG = {"cosine": 0.92, "cosine_lead": 0.08, "coverage": 0.95, "coverage_top": 0.95, "keyword": 1.0,
           "margin": 0.6, "states_fact": 1.0, "asks_fact": 1.0, "unknown_words": 0.0, "missing_rare": 0.0,

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.api import Congvan
+from bot.core.api import Congvan
 
 from .conftest import ROOT
 from .directives import write_directive

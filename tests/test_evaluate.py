@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from bot.evaluate import (
+from bot.channels.eval_table import format_report
+from bot.core.evaluate import (
     citation_hits,
     evaluate_file,
-    format_report,
     load_questions,
     normalise,
     percentile,

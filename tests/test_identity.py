@@ -8,9 +8,9 @@ import sqlite3
 import pytest
 from typer.testing import CliRunner
 
-from bot.api import Congvan
-from bot import cli as cli_module
-from bot.cli import app
+from bot.core.api import Congvan
+from bot.channels import cli as cli_module
+from bot.channels.cli import app
 from index.store import Store
 
 from .directives import write_directive, write_txt

@@ -10,8 +10,8 @@ import pytest
 from fpdf import FPDF
 from typer.testing import CliRunner
 
-from bot.api import Congvan
-from bot.cli import app
+from bot.core.api import Congvan
+from bot.channels.cli import app
 from ingest import parse, readers
 from ingest.errors import EmptyDocument, TooLarge
 from ingest.parse import parse_file

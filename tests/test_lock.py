@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from bot.api import Congvan
+from bot.core.api import Congvan
 
 from .conftest import ROOT
 from .directives import write_txt
@@ -29,7 +29,7 @@ def hold_in_save(home, file):
 
 
 def cli_ingest(home, file):
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "ingest", str(file), "--home", str(home)],
+    return subprocess.Popen([sys.executable, "-m", "bot.channels.cli", "ingest", str(file), "--home", str(home)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "COLUMNS": "300"})
 
@@ -80,6 +80,6 @@ def test_two_versions_of_one_file_at_once_end_as_one_document_and_one_old_versio
     cv = Congvan(home)
     assert len(cv.documents()) == 1 and [v["action"] for v in cv.history()] == ["replaced"]
     assert "19/12/2024" in cv.ask(QUESTION).answer
-    listed = json.loads(subprocess.run([sys.executable, "-m", "bot.cli", "docs", "--json", "--home", str(home)],
+    listed = json.loads(subprocess.run([sys.executable, "-m", "bot.channels.cli", "docs", "--json", "--home", str(home)],
                                        cwd=ROOT, capture_output=True, text=True, check=True).stdout)
     assert len(listed) == 1

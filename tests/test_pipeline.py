@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from bot.api import Congvan
+from bot.core.api import Congvan
 from index.embed import load_embedder
 
 from .conftest import SAMPLES

@@ -3,10 +3,10 @@ import json
 
 from typer.testing import CliRunner
 
-from bot.api import Congvan
-from bot.cli import app
-from bot.lexicon import GENERAL_WORDS
-from bot.query import understand
+from bot.core.api import Congvan
+from bot.channels.cli import app
+from bot.core.lexicon import GENERAL_WORDS
+from bot.core.query import understand
 from index.restore import Restorer
 from tests.directives import write_txt
 
@@ -121,8 +121,8 @@ def test_ask_explain_shows_each_step(loaded_home):
 
 
 def test_word_counts_carry_over_to_the_next_process_and_follow_changes_made_elsewhere(tmp_path, monkeypatch):
-    import bot.search
-    monkeypatch.setattr(bot.search, "SAVE_COUNTS_AFTER", 0.0)  # keep even a small corpus's counts
+    import bot.core.search
+    monkeypatch.setattr(bot.core.search, "SAVE_COUNTS_AFTER", 0.0)  # keep even a small corpus's counts
     home = tmp_path / "home"
     plan = write_txt(tmp_path / "ke-hoach.txt")
     base = plan.read_text(encoding="utf-8")

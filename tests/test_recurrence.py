@@ -8,10 +8,10 @@ import icalendar
 import pytest
 from dateutil.rrule import rrulestr
 
-from bot.api import Congvan
-from bot.broadcast import Broadcaster, task_key
-from bot.subscribers import ChatStore
-from bot.tasks import deadline_label
+from bot.core.api import Congvan
+from bot.channels.telegram_broadcast import Broadcaster, task_key
+from bot.chat.subscribers import ChatStore
+from bot.core.tasks import deadline_label
 
 from .directives import write_directive
 

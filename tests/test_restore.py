@@ -1,7 +1,7 @@
 """Diacritic restoration that a person typing the question would notice: an accented question is
 read as typed, a frequent phrase beats a rare accident, old and new tone placement are one word."""
-from bot.lexicon import GENERAL_WORDS
-from bot.query import understand
+from bot.core.lexicon import GENERAL_WORDS
+from bot.core.query import understand
 from index.fold import fold, tone_normalized
 from index.restore import Restorer
 

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from bot.api import Congvan
-from bot.query import understand
-from bot.search import _match_expression
+from bot.core.api import Congvan
+from bot.core.query import understand
+from bot.core.search import _match_expression
 
 from .conftest import ROOT
 from .directives import write_txt
@@ -31,8 +31,8 @@ def library(tmp_path_factory):
 
 def test_past_the_postings_budget_fts5_finds_passages_by_the_rarest_words_and_every_word_ranks_them(
         library, monkeypatch):
-    import bot.search
-    monkeypatch.setattr(bot.search, "KEYWORD_POSTINGS", 4)  # bơi, lội, học bơi, bơi lội: one chunk each
+    import bot.core.search
+    monkeypatch.setattr(bot.core.search, "KEYWORD_POSTINGS", 4)  # bơi, lội, học bơi, bơi lội: one chunk each
     cv = Congvan(library)
     searched = []
     keyword_search = cv.store.keyword_search
@@ -72,7 +72,7 @@ def test_word_statistics_are_current_in_a_new_process_right_after_ingest(tmp_pat
     # A new process restores from the saved counts without reading a single chunk to count.
     script = (
         "import sys\n"
-        "from bot.api import Congvan\n"
+        "from bot.core.api import Congvan\n"
         "from index.store import Store\n"
         "read = []\n"
         "original = Store.chunk_texts\n"

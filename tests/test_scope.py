@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from bot.api import Congvan
-from bot.query import understand
+from bot.core.api import Congvan
+from bot.core.query import understand
 from tests.directives import directive_lines
 
 

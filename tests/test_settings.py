@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import config
-from bot.api import Congvan, default_home
-from bot.clock import Clock, clock
-from bot.config import SettingsError, load, settings
-from bot.scope import current_school_year
-from bot.telegram_html import render
+from bot.core import config
+from bot.core.api import Congvan, default_home
+from bot.core.clock import Clock, clock
+from bot.core.config import SettingsError, load, settings
+from bot.core.scope import current_school_year
+from bot.channels.telegram_html import render
 
 from .directives import write_directive
 
@@ -90,7 +90,7 @@ def test_the_upload_summary_counts_the_tasks_it_read(tmp_path):
 def test_the_command_line_stops_on_a_bad_setting_with_its_reason(environment):
     from typer.testing import CliRunner
 
-    from bot.cli import app
+    from bot.channels.cli import app
 
     environment.setenv("CONGVAN_TIMEZONE", "Hanoi")
     result = CliRunner().invoke(app, ["docs"])

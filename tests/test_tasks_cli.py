@@ -9,8 +9,8 @@ import icalendar
 import pytest
 from typer.testing import CliRunner
 
-from bot.api import Congvan
-from bot.cli import app
+from bot.core.api import Congvan
+from bot.channels.cli import app
 from index.store import PARSER_VERSION, Store
 
 from .directives import write_directive

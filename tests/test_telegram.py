@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 
-from bot.api import Congvan
-from bot.config import Settings, SettingsError, load_telegram_settings
-from bot.subscribers import ChatStore
-from bot.telegram import build_application
-from bot.telegram_html import MESSAGE_LIMIT, answer_html, split_message, units
+from bot.core.api import Congvan
+from bot.core.config import Settings, SettingsError, load_telegram_settings
+from bot.chat.subscribers import ChatStore
+from bot.channels.telegram import build_application
+from bot.channels.telegram_html import MESSAGE_LIMIT, answer_html, split_message, units
 from tests.directives import directive_lines, write_txt
 from tests.fake_bot_api import FakeBotApi
 
@@ -225,7 +225,7 @@ def test_long_section_is_split_under_the_limit_at_line_boundaries(corpus):
 
 
 def test_answer_split_keeps_the_lead_first_and_each_source_whole():
-    from bot.answer import Answer, Citation
+    from bot.core.answer import Answer, Citation
 
     sentence = "Nộp báo cáo <tổng hợp> của GD&ĐT trước ngày 15/12; " * 30
     citations = [Citation(doc_id=i, file="f.txt", title=f"Kế hoạch số {i}/KH", issuer="Phòng GD&ĐT", number="",
@@ -557,7 +557,7 @@ def test_congvan_serve_telegram_polls_with_settings_from_a_dotenv_file(corpus, t
         env = {k: v for k, v in os.environ.items() if not k.startswith("CONGVAN_")}
         process = await asyncio.create_subprocess_exec(
             str(ROOT / ".venv" / "bin" / "congvan") if (ROOT / ".venv").exists() else sys.executable,
-            *([] if (ROOT / ".venv").exists() else ["-m", "bot.cli"]),
+            *([] if (ROOT / ".venv").exists() else ["-m", "bot.channels.cli"]),
             "serve", "telegram", "--home", str(cv.store.home), "--env-file", str(env_file),
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.api import Congvan
+from bot.core.api import Congvan
 
 from .test_telegram import ADMIN, Clock, assert_telegram_html, buttons, run, running_bot
 

@@ -37,7 +37,7 @@ def latest_year_with(month: str, tasks: list[dict]) -> str:
 
 def compose_agenda(query: Query, month: str, tasks: list[dict], rows: dict[int, dict],
                    scope: Scope | None, document_count: int) -> Answer:
-    """`tasks` of the month (bot.tasks.select rows, with deadline_label), `rows` their passages by
+    """`tasks` of the month (bot.core.tasks.select rows, with deadline_label), `rows` their passages by
     chunk id (index.store.Store.chunk_rows)."""
     groups: dict[int, dict] = {}
     for task in tasks:

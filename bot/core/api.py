@@ -1,7 +1,7 @@
 """The Python API every front end calls: the CLI, Telegram and Zalo bots are thin layers over it.
 
-A question enters at `Congvan.ask`, is understood in bot/query.py, searched in bot/search.py and
-written in bot/answer.py with the templates of prompts/.
+A question enters at `Congvan.ask`, is understood in bot/core/query.py, searched in bot/core/search.py and
+written in bot/core/answer.py with the templates of prompts/.
 """
 from __future__ import annotations
 

@@ -19,8 +19,8 @@ from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 
 from index.units import scope
 
-from . import subscribers as log
-from .subscribers import ChatStore
+from bot.chat import subscribers as log
+from bot.chat.subscribers import ChatStore
 from .telegram_html import render, split_message
 
 logger = logging.getLogger(__name__)

@@ -38,7 +38,7 @@ class Confidence:
 
 def signals(hits: list, states_fact: bool, asks_fact: bool, unknown_words: float, missing_rare: float,
             numbers_missing: float, names_missing: float) -> dict[str, float]:
-    """The signals of a ranked list of search hits (bot.search.Hit), best first.
+    """The signals of a ranked list of search hits (bot.core.search.Hit), best first.
 
     cosine: the lead passage's cosine; cosine_lead: how far the best cosine of the top passages
     stands above the typical cosine of the rest (the model's scale differs between corpora, its

@@ -105,7 +105,7 @@ class Answer:
 
 
 class Library(Protocol):
-    """What the answer reads of the loaded documents beyond the passages (bot.api.Congvan)."""
+    """What the answer reads of the loaded documents beyond the passages (bot.core.api.Congvan)."""
 
     def document_text(self, document_id: int) -> str: ...
 
@@ -125,7 +125,7 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
 
     Search's ranking is trusted: the lead is chosen only among passages scored close to the first
     (the asker's unit and the current school year decide between them), and how sure the answer
-    is comes from bot/confidence.py, not from one lexical cut-off."""
+    is comes from bot/core/confidence.py, not from one lexical cut-off."""
     searched = _searched(query)
     if not hits:
         return _no_answer(query, searched, document_count, None)

@@ -71,7 +71,7 @@ class Searcher:
 
     def search(self, query: Query, k: int = 10, prefer: Callable[[dict], float] | None = None) -> list[Hit]:
         """The k best passages. `prefer(row)` is added to each passage's score (the asker's unit,
-        the current school year: bot/scope.py)."""
+        the current school year: bot/core/scope.py)."""
         keyword = self._keyword(query)
         dense = self._dense(query)
         candidates = set(keyword) | set(sorted(dense, key=dense.get, reverse=True)[:CANDIDATES])

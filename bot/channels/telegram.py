@@ -1,7 +1,7 @@
 """The Telegram bot: a python-telegram-bot Application over the same Python API as the CLI.
 
-Handlers stay thin: they read the update, call bot.api.Congvan (questions, tasks, ingest), the
-chat store (bot/subscribers.py) or the broadcaster (bot/broadcast.py), and reply with HTML
+Handlers stay thin: they read the update, call bot.core.api.Congvan (questions, tasks, ingest), the
+chat store (bot/chat/subscribers.py) or the broadcaster (bot/channels/telegram_broadcast.py), and reply with HTML
 rendered from prompts/telegram_*.j2.
 """
 from __future__ import annotations
@@ -42,14 +42,14 @@ from telegram.ext import (
     filters,
 )
 
-from .api import Congvan, FileResult
-from .agenda import agenda_month
-from .broadcast import Broadcaster, tasks_html
-from .clock import Clock
-from .config import Settings
-from .scope import current_school_year
-from .subscribers import ChatStore
-from .tasks import parse_month
+from bot.core.api import Congvan, FileResult
+from bot.core.agenda import agenda_month
+from .telegram_broadcast import Broadcaster, tasks_html
+from bot.core.clock import Clock
+from bot.core.config import Settings
+from bot.core.scope import current_school_year
+from bot.chat.subscribers import ChatStore
+from bot.core.tasks import parse_month
 from .telegram_html import answer_html, render, section_html, split_message
 
 logger = logging.getLogger(__name__)

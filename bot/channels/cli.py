@@ -1,4 +1,4 @@
-"""`congvan` on the command line: a thin layer over bot.api.Congvan."""
+"""`congvan` on the command line: a thin layer over bot.core.api.Congvan."""
 from __future__ import annotations
 
 import json
@@ -11,8 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from .api import Congvan, expand_paths
-from .config import SettingsError, settings
+from bot.core.api import Congvan, expand_paths
+from bot.core.config import SettingsError, settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Hỏi đáp công văn, kế hoạch, hướng dẫn cho giáo viên mầm non.")
@@ -243,7 +243,7 @@ def tasks(month: Optional[str] = typer.Option(None, "--month", help="A month: 12
     """List the tasks and deadlines of the loaded directives, by month and issuer."""
     from datetime import date
 
-    from .tasks import month_label, today_here
+    from bot.core.tasks import month_label, today_here
 
     cv = Congvan(home)
     if unit and cv.resolve_unit(unit) is None:
@@ -297,8 +297,9 @@ def evaluate(files: list[Path] = typer.Argument(..., help="Question files (../sh
              home: Optional[Path] = HomeOption, as_json: bool = typer.Option(False, "--json")):
     """Score answers on one or more question sets, side by side: recall of search, hits and
     correctness of the answers, abstention, latency."""
-    from .api import default_home
-    from .evaluate import evaluate_file, format_report, report_json
+    from bot.core.api import default_home
+    from bot.core.evaluate import evaluate_file, report_json
+    from .eval_table import format_report
 
     if corpus and len(corpus) != len(files):
         console.print("Cần một --corpus cho mỗi tệp câu hỏi (cùng thứ tự).")
@@ -334,7 +335,7 @@ def serve_telegram(home: Optional[Path] = HomeOption,
     """The Telegram bot: long polling, or a webhook when CONGVAN_TELEGRAM_WEBHOOK_URL is set."""
     import logging
 
-    from .config import SettingsError, load_telegram_settings
+    from bot.core.config import SettingsError, load_telegram_settings
     from .telegram import run
 
     try:

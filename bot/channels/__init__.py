@@ -1,0 +1,1 @@
+"""Thin adapters: the command line, Telegram (Zalo next)."""

@@ -1,0 +1,1 @@
+"""What every chat channel does: units, subscriptions, uploads, the broadcast outbox."""
