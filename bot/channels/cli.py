@@ -349,5 +349,58 @@ def serve_telegram(home: Optional[Path] = HomeOption,
     console.print(f"Bot Telegram đang chạy ({mode}); Ctrl-C để dừng.", highlight=False)
     run(settings, Congvan(home))
 
+
+@serve_app.command("zalo-oa")
+def serve_zalo_oa(home: Optional[Path] = HomeOption,
+                  env_file: Optional[Path] = typer.Option(None, "--env-file", help="Settings file (default ./.env).")):
+    """The Zalo Official Account: a webhook server for the events Zalo sends (put it behind HTTPS)."""
+    from bot.core.config import load_zalo_oa_settings
+
+    from .zalo_oa import serve
+
+    settings = _channel_settings(load_zalo_oa_settings, env_file)
+    console.print(f"Zalo OA đang nhận webhook tại {settings.zalo_oa_webhook_listen}:{settings.zalo_oa_webhook_port}"
+                  f"{settings.zalo_oa_webhook_path}; Ctrl-C để dừng.", highlight=False)
+    _run_until_interrupted(serve(settings, Congvan(home)))
+
+
+@serve_app.command("zalo-bot")
+def serve_zalo_bot(home: Optional[Path] = HomeOption,
+                   env_file: Optional[Path] = typer.Option(None, "--env-file", help="Settings file (default ./.env).")):
+    """The Zalo Bot: long polling, or a webhook when CONGVAN_ZALO_BOT_WEBHOOK_URL is set."""
+    from bot.core.config import load_zalo_bot_settings
+
+    from .zalo_bot import serve
+
+    settings = _channel_settings(load_zalo_bot_settings, env_file)
+    mode = f"webhook {settings.zalo_bot_webhook_url}" if settings.zalo_bot_webhook_url else "long polling"
+    console.print(f"Zalo Bot đang chạy ({mode}); Ctrl-C để dừng.", highlight=False)
+    _run_until_interrupted(serve(settings, Congvan(home)))
+
+
+def _channel_settings(loader, env_file: Optional[Path]):
+    import logging
+
+    from bot.core.config import SettingsError
+
+    try:
+        settings = loader(env_file)
+    except SettingsError as error:
+        console.print(str(error), highlight=False)
+        raise typer.Exit(2)
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per call otherwise
+    return settings
+
+
+def _run_until_interrupted(coroutine) -> None:
+    import asyncio
+
+    try:
+        asyncio.run(coroutine)
+    except KeyboardInterrupt:
+        console.print("Đã dừng.")
+
+
 if __name__ == "__main__":
     app()

@@ -16,6 +16,24 @@ one in the folder congvan starts in; a variable set in the environment wins over
     CONGVAN_TELEGRAM_WEBHOOK_PORT     and port (8443)
     CONGVAN_TELEGRAM_API_URL        a self-hosted Bot API server (or the tests' fake one)
     CONGVAN_TELEGRAM_FILE_URL       its file URL, when not derived from the API URL
+    CONGVAN_ZALO_OA_APP_ID          the Zalo app linked to the Official Account (developers.zalo.me)
+    CONGVAN_ZALO_OA_APP_SECRET        its secret key (sent when refreshing the access token)
+    CONGVAN_ZALO_OA_SECRET_KEY        the OA secret key of its webhook (signs each event)
+    CONGVAN_ZALO_OA_ACCESS_TOKEN      the first access token and
+    CONGVAN_ZALO_OA_REFRESH_TOKEN     refresh token (afterwards kept in the home; a new one here wins)
+    CONGVAN_ZALO_OA_ADMINS            Zalo user ids (as the OA sees them) who may upload files
+    CONGVAN_ZALO_OA_WEBHOOK_LISTEN    where the webhook server listens (0.0.0.0),
+    CONGVAN_ZALO_OA_WEBHOOK_PORT        its port (8444)
+    CONGVAN_ZALO_OA_WEBHOOK_PATH        and path (/zalo-oa)
+    CONGVAN_ZALO_OA_REPLY_WINDOW_HOURS  broadcasts only to users who wrote this recently (48; Zalo refuses after 168)
+    CONGVAN_ZALO_OA_API_URL           the OA API (https://openapi.zalo.me) and
+    CONGVAN_ZALO_OA_OAUTH_URL           the token server (https://oauth.zaloapp.com), or the tests' fakes
+    CONGVAN_ZALO_BOT_TOKEN          the token of a Zalo Bot (Zalo Bot Manager)
+    CONGVAN_ZALO_BOT_WEBHOOK_URL    webhook mode when set (long polling otherwise), with
+    CONGVAN_ZALO_BOT_WEBHOOK_SECRET   its secret token,
+    CONGVAN_ZALO_BOT_WEBHOOK_LISTEN   address (0.0.0.0)
+    CONGVAN_ZALO_BOT_WEBHOOK_PORT     and port (8445)
+    CONGVAN_ZALO_BOT_API_URL        the Bot API (https://bot-api.zaloplatforms.com), or the tests' fake
 
 A bad value stops congvan with a SettingsError that says, in Vietnamese, which variable and why.
 """
@@ -58,6 +76,25 @@ class Settings(BaseModel):
     telegram_webhook_port: int = 8443
     telegram_api_url: str = ""
     telegram_file_url: str = ""
+    zalo_oa_app_id: str = ""
+    zalo_oa_app_secret: str = ""
+    zalo_oa_secret_key: str = ""
+    zalo_oa_access_token: str = ""
+    zalo_oa_refresh_token: str = ""
+    # Zalo ids are strings of digits too long for some JSON readers; kept as text.
+    zalo_oa_admins: Annotated[frozenset[str], NoDecode] = frozenset()
+    zalo_oa_webhook_listen: str = "0.0.0.0"
+    zalo_oa_webhook_port: int = 8444
+    zalo_oa_webhook_path: str = "/zalo-oa"
+    zalo_oa_reply_window_hours: int = 48
+    zalo_oa_api_url: str = "https://openapi.zalo.me"
+    zalo_oa_oauth_url: str = "https://oauth.zaloapp.com"
+    zalo_bot_token: str = ""
+    zalo_bot_webhook_url: str = ""
+    zalo_bot_webhook_secret: str = ""
+    zalo_bot_webhook_listen: str = "0.0.0.0"
+    zalo_bot_webhook_port: int = 8445
+    zalo_bot_api_url: str = "https://bot-api.zaloplatforms.com"
 
     @property
     def broadcast_at(self) -> time:
@@ -73,10 +110,11 @@ class Settings(BaseModel):
         except Exception as error:
             raise ValueError(f"không có múi giờ {value!r} (viết như Asia/Ho_Chi_Minh)") from error
 
-    @field_validator("reminder_days", "telegram_webhook_port", mode="before")
+    @field_validator("reminder_days", "telegram_webhook_port", "zalo_oa_webhook_port", "zalo_bot_webhook_port",
+                     "zalo_oa_reply_window_hours", mode="before")
     @classmethod
     def _whole_number(cls, value: Any, info) -> int:
-        minimum = 1 if info.field_name == "telegram_webhook_port" else 0
+        minimum = 1 if info.field_name.endswith("_port") or info.field_name.endswith("_hours") else 0
         text = str(value).strip()
         if not re.fullmatch(r"\d+", text) or int(text) < minimum:
             raise ValueError(f"phải là số nguyên ≥ {minimum} (đang là {value!r})")
@@ -104,10 +142,37 @@ class Settings(BaseModel):
                              f"(không hiểu: {', '.join(bad)})")
         return frozenset(int(part) for part in ids)
 
+    @field_validator("zalo_oa_admins", mode="before")
+    @classmethod
+    def _zalo_admins(cls, value: Any) -> frozenset[str]:
+        if not isinstance(value, str):
+            return frozenset(str(v) for v in value)
+        ids = [part for part in re.split(r"[\s,;]+", value) if part]
+        bad = [part for part in ids if not re.fullmatch(r"\d+", part)]
+        if bad:
+            raise ValueError("phải là các mã người dùng Zalo (dãy số OA nhận được), cách nhau bởi dấu phẩy "
+                             f"(không hiểu: {', '.join(bad)})")
+        return frozenset(ids)
+
+    @field_validator("zalo_oa_reply_window_hours")
+    @classmethod
+    def _within_zalo_limit(cls, value: int) -> int:
+        if value > 168:
+            raise ValueError(f"tối đa 168 (7 ngày): sau 7 ngày Zalo từ chối tin nhắn (đang là {value})")
+        return value
+
+    @field_validator("zalo_oa_webhook_path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        return "/" + value.lstrip("/")
+
     @model_validator(mode="after")
     def _webhook_has_a_secret(self) -> Settings:
         if self.telegram_webhook_url and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", self.telegram_webhook_secret):
             raise ValueError("Chế độ webhook cần CONGVAN_TELEGRAM_WEBHOOK_SECRET: 1-256 ký tự A-Z, a-z, 0-9, _ hoặc -.")
+        if self.zalo_bot_webhook_url and not re.fullmatch(r"[A-Za-z0-9_-]{8,256}", self.zalo_bot_webhook_secret):
+            raise ValueError("Chế độ webhook của Zalo Bot cần CONGVAN_ZALO_BOT_WEBHOOK_SECRET: 8-256 ký tự "
+                             "A-Z, a-z, 0-9, _ hoặc -.")
         return self
 
 
@@ -148,6 +213,31 @@ def load_telegram_settings(env_file: str | Path | None = None,
     loaded = load(env_file, environ)
     if not loaded.telegram_token:
         raise SettingsError("Thiếu CONGVAN_TELEGRAM_TOKEN (mã bot do @BotFather cấp), "
+                            "đặt trong biến môi trường hoặc tệp .env.")
+    return loaded
+
+
+def load_zalo_oa_settings(env_file: str | Path | None = None,
+                          environ: Mapping[str, str] | None = None) -> Settings:
+    """`load`, for the Zalo Official Account channel: its app, secrets and first tokens."""
+    loaded = load(env_file, environ)
+    missing = [f"{PREFIX}{name.upper()} ({what})" for name, what in [
+        ("zalo_oa_app_id", "ID ứng dụng trên developers.zalo.me"),
+        ("zalo_oa_app_secret", "khóa bí mật của ứng dụng"),
+        ("zalo_oa_secret_key", "OA Secret Key ở mục Webhook của ứng dụng"),
+        ("zalo_oa_refresh_token", "refresh token của OA, cấp cùng access token"),
+    ] if not getattr(loaded, name)]
+    if missing:
+        raise SettingsError("Thiếu " + "; ".join(missing) + ", đặt trong biến môi trường hoặc tệp .env.")
+    return loaded
+
+
+def load_zalo_bot_settings(env_file: str | Path | None = None,
+                           environ: Mapping[str, str] | None = None) -> Settings:
+    """`load`, for the Zalo Bot channel, which cannot start without its token."""
+    loaded = load(env_file, environ)
+    if not loaded.zalo_bot_token:
+        raise SettingsError("Thiếu CONGVAN_ZALO_BOT_TOKEN (mã bot do Zalo Bot Manager cấp), "
                             "đặt trong biến môi trường hoặc tệp .env.")
     return loaded
 
