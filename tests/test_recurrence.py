@@ -9,8 +9,9 @@ import pytest
 from dateutil.rrule import rrulestr
 
 from bot.core.api import Congvan
-from bot.channels.telegram_broadcast import Broadcaster, task_key
-from bot.chat.subscribers import ChatStore
+from bot.chat.outbox import Outbox
+from bot.chat.store import ChatKey, ChatStore
+from bot.chat.tasklist import task_key
 from bot.core.tasks import deadline_label
 
 from .directives import write_directive
@@ -87,10 +88,11 @@ def test_the_31st_reads_as_the_last_day_of_a_shorter_month(school):
 
 def test_reminders_fall_on_the_days_the_calendar_shows(school, tmp_path):
     chats = ChatStore(tmp_path / "chats.db")
-    chats.seen(7, "private", "cô Lan")
-    chats.set_unit(7, "Trường MN Hoa Mai")
-    chats.set_subscribed(7, True)
-    broadcaster = Broadcaster(school, chats, reminder_days=0)  # a reminder on the day itself
+    lan = ChatKey("telegram", "7")
+    chats.seen(lan, "private", "cô Lan")
+    chats.set_unit(lan, "Trường MN Hoa Mai")
+    chats.set_subscribed(lan, True)
+    broadcaster = Outbox(school, chats, reminder_days=0)  # a reminder on the day itself
     for day in _every_day():
         broadcaster.plan_reminders(day)
     rows = chats.broadcasts("reminder")

@@ -20,7 +20,7 @@ import pytest
 
 from bot.core.api import Congvan
 from bot.core.config import Settings, SettingsError, load_telegram_settings
-from bot.chat.subscribers import ChatStore
+from bot.chat.store import ChatKey, ChatStore
 from bot.channels.telegram import build_application
 from bot.channels.telegram_html import MESSAGE_LIMIT, answer_html, split_message, units
 from tests.directives import directive_lines, write_txt
@@ -124,7 +124,11 @@ def buttons(params: dict) -> dict[str, str]:
 
 
 def log_states(cv: Congvan, kind: str) -> dict[int, str]:
-    return {r["chat_id"]: r["state"] for r in ChatStore(cv.store.home / "congvan.db").broadcasts(kind)}
+    return {int(r["chat_id"]): r["state"] for r in ChatStore(cv.store.home / "congvan.db").broadcasts(kind, "telegram")}
+
+
+def chat_row(store: ChatStore, chat_id: int) -> dict:
+    return store.chat(ChatKey("telegram", str(chat_id)))
 
 
 async def choose_unit_and_subscribe(fake: FakeBotApi, chat_id: int, unit_text: str = "hoa mai") -> None:
@@ -355,8 +359,10 @@ def test_restart_in_the_middle_of_a_broadcast_sends_the_rest_once(corpus):
                     await choose_unit_and_subscribe(fake, chat)
                 # A process killed while sending to 504 left its row "sending": it may have arrived.
                 store = ChatStore(cv.store.home / "congvan.db")
-                store.plan(504, "digest", "2025-01", "📬 <b>Nhiệm vụ tháng 1/2025</b>", "2025-01-31")
-                store.set_state({"chat_id": 504, "kind": "digest", "period": "2025-01", "attempts": 0}, "sending")
+                store.plan(ChatKey("telegram", "504"), "digest", "2025-01", {"unit": HOA_MAI, "month": "2025-01"},
+                           "2025-01-31")
+                store.set_state({"channel": "telegram", "chat_id": "504", "kind": "digest", "period": "2025-01",
+                                 "attempts": 0}, "sending")
                 fake.held[502] = asyncio.Event()  # the bot is stopped while this request hangs
                 clock.set(2025, 1, 1, 7, 0)
                 [job] = app.job_queue.get_jobs_by_name("daily_broadcast")
@@ -393,7 +399,7 @@ def test_rate_limit_is_retried_and_a_blocked_user_is_marked_inactive(corpus):
             fake.blocked.add(602)  # blocked the bot without the bot hearing of it
             await fake.block_bot(604)  # blocked it, and Telegram told the bot
             store = ChatStore(cv.store.home / "congvan.db")
-            await fake.wait_for(lambda calls: store.chat(604)["active"] == 0)
+            await fake.wait_for(lambda calls: chat_row(store, 604)["active"] == 0)
             clock.set(2024, 12, 1, 7, 0)
             [job] = app.job_queue.get_jobs_by_name("daily_broadcast")
             await job.run(app)
@@ -402,14 +408,14 @@ def test_rate_limit_is_retried_and_a_blocked_user_is_marked_inactive(corpus):
             assert limited[1].at - limited[0].at >= 1.0  # waited retry_after before trying again
             assert "Nhiệm vụ tháng 12/2024" not in str(fake.sent(602))
             assert "Nhiệm vụ tháng 12/2024" in fake.sent(603)[-1]["text"]  # the run went on past the blocked user
-            assert store.chat(602)["active"] == 0 and "blocked" in store.chat(602)["inactive_reason"]
+            assert chat_row(store, 602)["active"] == 0 and "blocked" in chat_row(store, 602)["inactive_reason"]
             assert log_states(cv, "digest")[602] == "blocked"
             assert 604 not in log_states(cv, "digest") and not fake.sent(604, status=403)  # not even tried
 
             fake.blocked.discard(602)
             await fake.send_text(602, "/start")  # writing again means they unblocked the bot
             await fake.wait_messages(602, 1, after=2)
-            assert store.chat(602)["active"] == 1
+            assert chat_row(store, 602)["active"] == 1
 
     run(scenario())
 

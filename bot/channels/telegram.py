@@ -1,31 +1,22 @@
-"""The Telegram bot: a python-telegram-bot Application over the same Python API as the CLI.
+"""The Telegram bot: a python-telegram-bot Application, a thin adapter over the chat service.
 
-Handlers stay thin: they read the update, call bot.core.api.Congvan (questions, tasks, ingest), the
-chat store (bot/chat/subscribers.py) or the broadcaster (bot/channels/telegram_broadcast.py), and reply with HTML
-rendered from prompts/telegram_*.j2.
+Handlers turn an update into a call of bot.chat.service.ChatService (keyed by ("telegram", chat
+id)) and send the replies it returns as HTML (bot/channels/telegram_send.py): choices become
+inline buttons whose callback data is the choice id. Broadcasts follow bot/chat/schedule.py and
+go out through `TelegramSender`.
 """
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import re
-import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
-from telegram import (
-    BotCommand,
-    ChatMember,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    MessageEntity,
-    Update,
-)
+from telegram import BotCommand, ChatMember, Message as TelegramMessage, MessageEntity, Update
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -42,53 +33,39 @@ from telegram.ext import (
     filters,
 )
 
-from bot.core.api import Congvan, FileResult
-from bot.core.agenda import agenda_month
-from .telegram_broadcast import Broadcaster, tasks_html
+from bot.chat.commands import Command
+from bot.chat.replies import FileReply, Message, Reply, notice
+from bot.chat.schedule import RETRY_MINUTES, Schedule
+from bot.chat.service import UPCOMING_DAYS, ChatService
+from bot.chat.store import ChatKey
+from bot.core.api import Congvan
 from bot.core.clock import Clock
 from bot.core.config import Settings
-from bot.core.scope import current_school_year
-from bot.chat.subscribers import ChatStore
-from bot.core.tasks import parse_month
-from .telegram_html import answer_html, render, section_html, split_message
+
+from .telegram_send import CHANNEL, TelegramSender, messages, render
 
 logger = logging.getLogger(__name__)
 
-UPLOAD_SUFFIXES = {".docx", ".doc", ".pdf", ".txt"}
 DOWNLOAD_LIMIT_MB = 20  # the Bot API lets a bot download files up to 20 MB
-UPCOMING_DAYS = 14
-MAX_SECTION_MESSAGES = 4  # "Xem nguyên văn" of a very long section: the rest is in the original file
-MAX_UNIT_BUTTONS = 40
-RETRY_MINUTES = 10  # how often messages a broadcast could not send are tried again
+QUICK_SECONDS = 2.0  # a choice answered within this long shows its acknowledgement on the button
+COMMANDS = {"donvi": "unit", "thang": "month", "han": "upcoming", "dangky": "subscribe", "huy": "unsubscribe",
+            "hoi": "ask", "vanban": "documents", "xoa": "remove"}
 
 
-@dataclass
-class Services:
-    """What the handlers share, kept in application.bot_data["services"]."""
-    congvan: Congvan
-    chats: ChatStore
-    settings: Settings
-    broadcaster: Broadcaster
-    clock: Clock
-    ingest_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-    def today(self) -> date:
-        return self.clock.today()
-
-    def is_admin(self, update: Update) -> bool:
-        return bool(update.effective_user and update.effective_user.id in self.settings.telegram_admins)
-
-    def unit_of(self, chat_id: int) -> str | None:
-        chat = self.chats.chat(chat_id)
-        return chat["unit"] if chat else None
-
-    def ask(self, question: str, unit: str | None):
-        # The asker's unit ranks its own directives first; the bot's clock decides the current school year.
-        return self.congvan.ask(question, unit=unit, today=self.today())
+def service(context: ContextTypes.DEFAULT_TYPE) -> ChatService:
+    return context.application.bot_data["service"]
 
 
-def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    return context.application.bot_data["services"]
+def schedule(context: ContextTypes.DEFAULT_TYPE) -> Schedule:
+    return context.application.bot_data["schedule"]
+
+
+def key_of(chat) -> ChatKey:
+    return ChatKey(CHANNEL, str(chat.id))
+
+
+def user_of(update: Update) -> str | None:
+    return str(update.effective_user.id) if update.effective_user else None
 
 
 def build_application(settings: Settings, congvan: Congvan | None = None,
@@ -96,7 +73,6 @@ def build_application(settings: Settings, congvan: Congvan | None = None,
     """The bot, ready for run_polling()/run_webhook() or a test's manual start. `now` is where its
     clock takes the time from instead of the system (tests); jobs still fire on real time."""
     congvan = congvan or Congvan()
-    chats = ChatStore(congvan.store.home / "congvan.db")
     builder = (ApplicationBuilder().token(settings.telegram_token)
                .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone,
                                   allow_sending_without_reply=True))
@@ -107,21 +83,13 @@ def build_application(settings: Settings, congvan: Congvan | None = None,
         builder = builder.base_url(settings.telegram_api_url).base_file_url(
             settings.telegram_file_url or settings.telegram_api_url.replace("/bot", "/file/bot", 1))
     application = builder.build()
-    application.bot_data["services"] = Services(
-        congvan=congvan, chats=chats, settings=settings,
-        broadcaster=Broadcaster(congvan, chats, settings.reminder_days),
-        clock=Clock(settings.timezone, now))
+    chat_service = ChatService.from_settings(congvan, settings, Clock(settings.timezone, now))
+    application.bot_data["service"] = chat_service
+    application.bot_data["schedule"] = Schedule(chat_service.outbox, chat_service.clock, settings.broadcast_time)
 
     application.add_handler(TypeHandler(Update, track_chat), group=-1)
     application.add_handler(CommandHandler(["start", "help"], start))
-    application.add_handler(CommandHandler("donvi", choose_unit))
-    application.add_handler(CommandHandler("thang", month_tasks))
-    application.add_handler(CommandHandler("han", deadlines))
-    application.add_handler(CommandHandler("dangky", subscribe))
-    application.add_handler(CommandHandler("huy", unsubscribe))
-    application.add_handler(CommandHandler("hoi", ask_command))
-    application.add_handler(CommandHandler("vanban", list_documents))
-    application.add_handler(CommandHandler("xoa", remove_document))
+    application.add_handler(CommandHandler(list(COMMANDS), command))
     # block=False: an upload is parsed and embedded for a while; questions keep being answered.
     # Private chats only: files shared in a group are the group's business, not uploads.
     application.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, upload, block=False))
@@ -130,18 +98,13 @@ def build_application(settings: Settings, congvan: Congvan | None = None,
     application.add_handler(MessageHandler(
         filters.TEXT & ~filters.COMMAND & filters.ChatType.GROUPS & filters.Entity(MessageEntity.MENTION),
         group_mention))
-    application.add_handler(CallbackQueryHandler(on_unit, pattern=r"^unit:"))
-    application.add_handler(CallbackQueryHandler(on_source, pattern=r"^src:"))
-    application.add_handler(CallbackQueryHandler(on_original, pattern=r"^file:"))
-    application.add_handler(CallbackQueryHandler(on_feedback, pattern=r"^fb:"))
-    application.add_handler(CallbackQueryHandler(on_remove, pattern=r"^del:"))
-    application.add_handler(CallbackQueryHandler(on_version, pattern=r"^ver:"))
+    application.add_handler(CallbackQueryHandler(on_choice))
     application.add_handler(ChatMemberHandler(on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_error_handler(on_error)
 
     application.job_queue.run_daily(daily_broadcast, time=settings.broadcast_at, name="daily_broadcast")
-    # Down at 07:00 and back later the same day: today's broadcast still goes out (the log
-    # keeps it from going out twice).
+    # Down at the broadcast time and back later the same day: today's broadcast still goes out
+    # (the log keeps it from going out twice).
     application.job_queue.run_once(catch_up, when=0, name="catch_up")
     application.job_queue.run_repeating(deliver_owed, interval=RETRY_MINUTES * 60, first=RETRY_MINUTES * 60,
                                         name="deliver_owed")
@@ -173,7 +136,27 @@ async def _post_init(application: Application) -> None:
     ])
     # Load the model and count the corpus's words now, not on the first teacher's question
     # (tens of seconds over hundreds of directives, bench/growth.py).
-    asyncio.get_running_loop().run_in_executor(None, application.bot_data["services"].congvan.warm_up)
+    asyncio.get_running_loop().run_in_executor(None, application.bot_data["service"].congvan.warm_up)
+
+
+# -- sending replies ------------------------------------------------------------------------------
+
+async def send(message: TelegramMessage, replies: list[Reply], quote: bool | None = None,
+               menu: TelegramMessage | None = None) -> None:
+    """Send replies in answer to `message`. A reply that settles a menu replaces the text of the
+    message with the buttons (`menu`) instead."""
+    for reply in replies:
+        if isinstance(reply, FileReply):
+            await message.get_bot().send_chat_action(message.chat.id, ChatAction.UPLOAD_DOCUMENT)
+            await message.reply_document(reply.path, filename=reply.filename, do_quote=True,
+                                         caption=render(reply.caption))
+            continue
+        parts = messages(reply)
+        if reply.settles and menu is not None and len(parts) == 1:
+            await menu.edit_text(parts[0][0], reply_markup=parts[0][1])
+            continue
+        for i, (text, markup) in enumerate(parts):
+            await message.reply_text(text, reply_markup=markup, do_quote=quote if i == 0 else False)
 
 
 # -- everyone ---------------------------------------------------------------------------------
@@ -182,65 +165,31 @@ async def track_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     chat = update.effective_chat
     if chat is not None:
         title = chat.title or " ".join(filter(None, [chat.first_name, chat.last_name])) or chat.username or ""
-        services(context).chats.seen(chat.id, chat.type, title)
+        service(context).seen(key_of(chat), chat.type, title)
 
 
 async def on_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Telegram says when a user blocks the bot or a group removes it: stop broadcasting to them."""
     if update.my_chat_member.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT):
-        services(context).chats.mark_inactive(update.effective_chat.id, "bot blocked or removed")
+        service(context).left(key_of(update.effective_chat), "bot blocked or removed")
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
     chat = update.effective_chat
-    unit = svc.unit_of(chat.id)
-    units = svc.congvan.units()
-    text = render("telegram_start", documents=len(svc.congvan.documents()), group=chat.type != "private",
-                  bot_username=context.bot.username, reminder_days=svc.settings.reminder_days,
-                  admin=svc.is_admin(update), unit=unit, has_units=bool(units))
-    await update.effective_message.reply_text(text, reply_markup=None if unit else _unit_keyboard(units))
+    replies = service(context).start(key_of(chat), user_of(update), group=chat.type != "private",
+                                     bot_name=context.bot.username)
+    await send(update.effective_message, replies)
 
 
-async def choose_unit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    typed = " ".join(context.args)
-    units = svc.congvan.units()
-    if not typed:
-        await update.effective_message.reply_text(render("telegram_replies", key="unit_prompt", has_units=bool(units)),
-                                                  reply_markup=_unit_keyboard(units, allow_none=True))
+async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/donvi, /thang, /han, /dangky, /huy, /hoi, /vanban, /xoa: the service's commands."""
+    message = update.effective_message
+    name = re.match(r"/(\w+)", message.text).group(1).lower()
+    run = Command(COMMANDS[name], " ".join(context.args))
+    if run.name == "ask":
+        await _answer(update, context, run.arg)
         return
-    unit = svc.congvan.resolve_unit(typed)
-    if unit is None:
-        await update.effective_message.reply_text(
-            render("telegram_replies", key="unit_not_found", text=typed, has_units=bool(units)),
-            reply_markup=_unit_keyboard(units, allow_none=True))
-        return
-    await update.effective_message.reply_text(_set_unit(svc, update.effective_chat.id, unit["name"]))
-
-
-async def on_unit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    query = update.callback_query
-    await query.answer()
-    key = query.data.split(":", 1)[1]
-    if key == "*":
-        svc.chats.set_unit(query.message.chat.id, None)
-        await query.edit_message_text(render("telegram_replies", key="unit_cleared"))
-        return
-    unit = next((u for u in svc.congvan.units() if _unit_key(u["name"]) == key), None)
-    if unit is None:  # the list changed since the buttons were drawn
-        units = svc.congvan.units()
-        await query.edit_message_text(render("telegram_replies", key="unit_prompt", has_units=bool(units)),
-                                      reply_markup=_unit_keyboard(units, allow_none=True))
-        return
-    await query.edit_message_text(_set_unit(svc, query.message.chat.id, unit["name"]))
-
-
-def _set_unit(svc: Services, chat_id: int, unit: str) -> str:
-    svc.chats.set_unit(chat_id, unit)
-    subscribed = bool((svc.chats.chat(chat_id) or {}).get("subscribed"))
-    return render("telegram_replies", key="unit_set", unit=unit, subscribed=subscribed)
+    await send(message, service(context).run(key_of(update.effective_chat), run, user_of(update)))
 
 
 async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -256,303 +205,59 @@ async def group_mention(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await _answer(update, context, re.sub(re.escape(mention), " ", message.text, flags=re.IGNORECASE))
 
 
-async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _answer(update, context, " ".join(context.args))
-
-
 async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
-    svc = services(context)
-    message, chat = update.effective_message, update.effective_chat
-    text = text.strip()
-    if not text:
-        await message.reply_text(render("telegram_replies", key="ask_usage"))
-        return
-    await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
+    if text.strip():
+        await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
     # In a worker thread: under load an answer can take long enough to stall the polling loop.
-    answer = await asyncio.to_thread(svc.ask, text, svc.unit_of(chat.id))
-    # The file's hash too: a button pressed after the document was removed must not open another
-    # document that was given the same id since.
-    citations = [{"doc_id": c.doc_id, "sha256": (svc.congvan.document(c.doc_id) or {}).get("sha256", ""),
-                  "start": c.start, "end": c.end, "title": c.title, "section": c.section,
-                  "sentence": c.sentence} for c in answer.citations]
-    answer_id = svc.chats.save_answer(chat.id, update.effective_user and update.effective_user.id, text,
-                                      answer.answer, answer.abstained, citations)
-    parts = split_message(answer_html(answer))
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        await message.reply_text(part, reply_markup=_answer_keyboard(answer_id, len(citations)) if last else None,
-                                 do_quote=None if i == 0 else False)
+    replies = await asyncio.to_thread(service(context).ask, key_of(update.effective_chat), text, user_of(update))
+    await send(update.effective_message, replies)
 
 
-def _answer_keyboard(answer_id: int, citations: int) -> InlineKeyboardMarkup:
-    rows = []
-    for i in range(citations):
-        suffix = f" [{i + 1}]" if citations > 1 else ""
-        rows.append([InlineKeyboardButton(f"📄 Xem nguyên văn{suffix}", callback_data=f"src:{answer_id}:{i}"),
-                     InlineKeyboardButton(f"📎 Văn bản gốc{suffix}", callback_data=f"file:{answer_id}:{i}")])
-    rows.append([InlineKeyboardButton("👍 Hữu ích", callback_data=f"fb:{answer_id}:up"),
-                 InlineKeyboardButton("👎 Chưa đúng", callback_data=f"fb:{answer_id}:down")])
-    return InlineKeyboardMarkup(rows)
-
-
-def _cited(svc: Services, data: str) -> tuple[dict, dict] | tuple[None, None]:
-    """The citation a button is for and its document, if that document is still loaded."""
-    _, answer_id, index = data.split(":")
-    answer = svc.chats.answer(int(answer_id))
-    if answer is None or int(index) >= len(answer["citations"]):
-        return None, None
-    citation = answer["citations"][int(index)]
-    document = svc.congvan.document(citation["doc_id"])
-    if document is None or document["sha256"] != citation.get("sha256"):
-        return None, None
-    return citation, document
-
-
-async def on_source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
+async def on_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button: its callback data is the choice id the service offered."""
     query = update.callback_query
-    await query.answer()
-    citation, document = _cited(svc, query.data)
-    section = citation and svc.congvan.source_section(document["id"], citation["start"], citation["end"])
-    if not section:
-        await query.message.reply_text(render("telegram_replies", key="source_gone"), do_quote=True)
-        return
-    parts = split_message(section_html(section, citation["start"], citation["end"], citation.get("sentence", "")))
-    if len(parts) > MAX_SECTION_MESSAGES:
-        parts = parts[:MAX_SECTION_MESSAGES - 1] + [render("telegram_replies", key="section_truncated")]
-    for i, part in enumerate(parts):
-        await query.message.reply_text(part, do_quote=i == 0)
-
-
-async def on_original(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    query = update.callback_query
-    await query.answer()
-    _, document = _cited(svc, query.data)
-    path = document and svc.congvan.store.original_path(document)
-    if not path or not path.is_file():
-        await query.message.reply_text(render("telegram_replies", key="source_gone"), do_quote=True)
-        return
-    await context.bot.send_chat_action(query.message.chat.id, ChatAction.UPLOAD_DOCUMENT)
-    await query.message.reply_document(path, filename=document["file_name"], do_quote=True,
-                                       caption=render("telegram_replies", key="original", doc=document))
-
-
-async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    query = update.callback_query
-    _, answer_id, verdict = query.data.split(":")
-    svc.chats.record_feedback(int(answer_id), query.message.chat.id, query.from_user.id, verdict)
-    await query.answer("Cảm ơn thầy cô đã góp ý!")
-
-
-async def month_tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    month = _parse_month(" ".join(context.args), svc.today())
-    if month is None:
-        await update.effective_message.reply_text(render("telegram_replies", key="month_usage"))
-        return
-    unit = await _require_unit(update, svc)
-    if unit:
-        tasks = svc.congvan.tasks(month=month, unit=unit)
-        await _reply_long(update, tasks_html(tasks, kind="month", unit=unit, month=month))
-
-
-async def deadlines(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    unit = await _require_unit(update, svc)
-    if unit:
-        today = svc.today()
-        tasks = svc.congvan.tasks(unit=unit, upcoming_days=UPCOMING_DAYS, today=today)
-        await _reply_long(update, tasks_html(tasks, kind="upcoming", unit=unit, today=today, days=UPCOMING_DAYS))
-
-
-async def _require_unit(update: Update, svc: Services) -> str | None:
-    unit = svc.unit_of(update.effective_chat.id)
-    if not unit:
-        units = svc.congvan.units()
-        await update.effective_message.reply_text(render("telegram_replies", key="unit_needed"),
-                                                  reply_markup=_unit_keyboard(units))
-    return unit
-
-
-def _parse_month(text: str, today: date) -> str | None:
-    """"" → this month; "12/2023", "12-2023", "2023-12" → that month; "12" → December of the
-    school year running today (August to July)."""
-    text = text.strip()
-    if not text:
-        return f"{today.year}-{today.month:02d}"
-    if text.isdigit():
-        return agenda_month(text, current_school_year([], today), today)[0] if 1 <= int(text) <= 12 else None
-    try:
-        return parse_month(text)
-    except ValueError:
-        return None
-
-
-async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    chat = svc.chats.chat(update.effective_chat.id)
-    if chat["subscribed"]:
-        await update.effective_message.reply_text(render("telegram_replies", key="already_subscribed"))
-        return
-    svc.chats.set_subscribed(chat["chat_id"], True)
-    at = svc.settings.broadcast_time.strftime("%H:%M")
-    units = [] if chat["unit"] else svc.congvan.units()
-    await update.effective_message.reply_text(
-        render("telegram_replies", key="subscribed", at=at, reminder_days=svc.settings.reminder_days,
-               unit=chat["unit"]), reply_markup=_unit_keyboard(units) if units else None)
-
-
-async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    chat = svc.chats.chat(update.effective_chat.id)
-    svc.chats.set_subscribed(chat["chat_id"], False)
-    key = "unsubscribed" if chat["subscribed"] else "not_subscribed"
-    await update.effective_message.reply_text(render("telegram_replies", key=key))
+    work = asyncio.ensure_future(asyncio.to_thread(
+        service(context).choose, key_of(query.message.chat), query.data, str(query.from_user.id)))
+    # A quick choice shows its acknowledgement on the button (a toast, or an alert for a
+    # refusal); a long one (replacing a document) answers the button at once and replies later.
+    done, _ = await asyncio.wait([work], timeout=QUICK_SECONDS)
+    replies = work.result() if done else []
+    brief = next((r for r in replies if isinstance(r, Message) and (r.brief or r.alert)), None)
+    await query.answer(render(brief) if brief else None, show_alert=bool(brief and brief.alert))
+    if not done:
+        replies = await work
+    await send(query.message, [r for r in replies if r is not brief], quote=True, menu=query.message)
 
 
 # -- admins -----------------------------------------------------------------------------------
 
 async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    message = update.effective_message
+    svc = service(context)
+    message, key, user = update.effective_message, key_of(update.effective_chat), user_of(update)
     document = message.document
     name = Path(document.file_name or f"{document.file_unique_id}").name
-    if not svc.is_admin(update):
-        await message.reply_text(render("telegram_replies", key="admin_only", action="nạp được văn bản"))
+    accepted, replies = svc.accept_upload(key, user, name, document.file_size, limit_mb=DOWNLOAD_LIMIT_MB)
+    await send(message, replies)
+    if not accepted:
         return
-    if Path(name).suffix.lower() not in UPLOAD_SUFFIXES:
-        await message.reply_text(render("telegram_replies", key="unsupported_file", name=name))
-        return
-    if (document.file_size or 0) > DOWNLOAD_LIMIT_MB * 1024 * 1024:
-        await message.reply_text(render("telegram_replies", key="file_too_big", name=name, limit_mb=DOWNLOAD_LIMIT_MB))
-        return
-    await message.reply_text(render("telegram_replies", key="processing", name=name))
-    async with svc.ingest_lock:  # one ingest at a time: they share the index's connection
-        with tempfile.TemporaryDirectory(prefix="congvan-upload-") as folder:
-            path = Path(folder) / name  # the sender's file name: one sign of a new version of a loaded one
-            try:
-                await (await document.get_file()).download_to_drive(path)
-            except TelegramError as error:
-                await message.reply_text(render("telegram_replies", key="download_failed", name=name,
-                                                reason=str(error)))
-                return
-            result = await asyncio.to_thread(svc.congvan.ingest_file, path)
-    # Added, but maybe a new version of a loaded document: the admin decides with a button.
-    previous = svc.congvan.document(result.maybe_replaces) if result.maybe_replaces is not None else None
-    keyboard = _version_keyboard(svc.congvan.document(result.document_id), previous["id"]) if previous else None
-    await message.reply_text(render("telegram_ingest", r=result, previous=previous), reply_markup=keyboard)
-    if result.action in ("added", "updated") and result.document_id is not None:
-        stored = svc.congvan.document(result.document_id)
-        if svc.broadcaster.plan_new_document(stored, svc.today()):
-            await _deliver(context)
-
-
-def _version_keyboard(new: dict, old_id: int) -> InlineKeyboardMarkup:
-    # The new document's hash in the buttons: a late press never acts on another file.
-    ids = f"{new['id']}:{old_id}:{new['sha256'][:12]}"
-    return InlineKeyboardMarkup([[
-        InlineKeyboardButton(f"🔁 Thay #{old_id} bằng bản này", callback_data=f"ver:replace:{ids}"),
-        InlineKeyboardButton("➕ Giữ là văn bản mới", callback_data=f"ver:add:{ids}")]])
-
-
-async def on_version(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    query = update.callback_query
-    if not svc.is_admin(update):
-        await query.answer("Chỉ quản trị viên mới chọn được.", show_alert=True)
-        return
-    await query.answer()
-    _, choice, new_id, old_id, sha = query.data.split(":")
-    new, old = svc.congvan.document(int(new_id)), svc.congvan.document(int(old_id))
-    if new is None or new["sha256"][:12] != sha:
-        await query.edit_message_text(render("telegram_replies", key="no_document", ref=f"#{new_id}"))
-        return
-    if choice == "add":
-        await query.edit_message_text(render("telegram_replies", key="kept_as_new", doc=new, old_id=old_id))
-        return
-    if old is None:
-        await query.edit_message_text(render("telegram_replies", key="no_document", ref=f"#{old_id}"))
-        return
-    async with svc.ingest_lock:
-        result = await asyncio.to_thread(_replace_with_upload, svc.congvan, new, old["id"])
-    await query.edit_message_text(render("telegram_ingest", r=result, previous=None))
-
-
-def _replace_with_upload(congvan: Congvan, new: dict, old_id: int) -> FileResult:
-    """What the CLI's hint does (`remove NEW && ingest --replace OLD file`): the upload, added as
-    a document of its own, becomes the new version of OLD instead; NEW stays in the history."""
-    with tempfile.TemporaryDirectory(prefix="congvan-replace-") as folder:
-        path = Path(folder) / new["file_name"]
-        shutil.copyfile(congvan.store.original_path(new), path)
-        congvan.remove(new["id"])
-        return congvan.ingest_file(path, replace=old_id)
-
-
-async def list_documents(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    if not svc.is_admin(update):
-        await update.effective_message.reply_text(
-            render("telegram_replies", key="admin_only", action="xem danh sách văn bản"))
-        return
-    documents = svc.congvan.documents()
-    if not documents:
-        await update.effective_message.reply_text(render("telegram_replies", key="no_documents"))
-        return
-    await _reply_long(update, render("telegram_documents", documents=documents))
-
-
-async def remove_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    message = update.effective_message
-    if not svc.is_admin(update):
-        await message.reply_text(render("telegram_replies", key="admin_only", action="xoá được văn bản"))
-        return
-    if len(context.args) != 1 or not context.args[0].isdigit():
-        await message.reply_text(render("telegram_replies", key="remove_usage"))
-        return
-    document = svc.congvan.document(int(context.args[0]))
-    if document is None:
-        await message.reply_text(render("telegram_replies", key="no_document", ref=context.args[0]))
-        return
-    # The file's hash in the button: a confirmation never removes a newer version loaded meanwhile.
-    keyboard = InlineKeyboardMarkup([[
-        InlineKeyboardButton("🗑 Xoá", callback_data=f"del:{document['id']}:{document['sha256'][:12]}"),
-        InlineKeyboardButton("Huỷ", callback_data="del:cancel")]])
-    await message.reply_text(render("telegram_replies", key="remove_confirm", doc=document), reply_markup=keyboard)
-
-
-async def on_remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    query = update.callback_query
-    if not svc.is_admin(update):
-        await query.answer("Chỉ quản trị viên mới xoá được văn bản.", show_alert=True)
-        return
-    await query.answer()
-    parts = query.data.split(":")
-    if parts[1] == "cancel":
-        await query.edit_message_text(render("telegram_replies", key="remove_cancelled"))
-        return
-    document = svc.congvan.document(int(parts[1]))
-    if document is None or document["sha256"][:12] != parts[2]:
-        await query.edit_message_text(render("telegram_replies", key="no_document", ref=f"#{parts[1]}"))
-        return
-    async with svc.ingest_lock:
-        removed = await asyncio.to_thread(svc.congvan.remove, document["id"])
-    await query.edit_message_text(render("telegram_replies", key="removed", doc=removed))
+    with tempfile.TemporaryDirectory(prefix="congvan-upload-") as folder:
+        path = Path(folder) / name  # the sender's file name: one sign of a new version of a loaded one
+        try:
+            await (await document.get_file()).download_to_drive(path)
+        except TelegramError as error:
+            await send(message, [notice("download_failed", name=name, reason=str(error))])
+            return
+        replies = await asyncio.to_thread(svc.ingest_upload, key, user, path)
+    await send(message, replies)
+    await _deliver(context)  # the notice of a new directive to its subscribers
 
 
 # -- broadcasts -------------------------------------------------------------------------------
 
 async def daily_broadcast(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """07:00: on the 1st the month's tasks, every day the reminders due; then send what is owed."""
-    svc = services(context)
-    today = svc.today()
-    if today.day == 1:
-        svc.broadcaster.plan_digests(today)
-    svc.broadcaster.plan_reminders(today)
-    await _deliver(context)
+    """At the broadcast time: on the 1st the month's tasks, every day the reminders due; then
+    send what is owed."""
+    await schedule(context).run_day(TelegramSender(context.bot), keep_going=lambda: context.application.running)
 
 
 async def deliver_owed(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -561,42 +266,18 @@ async def deliver_owed(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    await svc.broadcaster.deliver(context.bot, svc.today(), keep_going=lambda: context.application.running)
+    await schedule(context).deliver_owed(TelegramSender(context.bot), keep_going=lambda: context.application.running)
 
 
 async def catch_up(context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    if svc.clock.now().time() >= svc.settings.broadcast_time:
+    if schedule(context).missed_today():
         await daily_broadcast(context)
-
-
-# -- helpers ----------------------------------------------------------------------------------
-
-async def _reply_long(update: Update, html: str) -> None:
-    for i, part in enumerate(split_message(html)):
-        await update.effective_message.reply_text(part, do_quote=None if i == 0 else False)
-
-
-def _unit_key(name: str) -> str:
-    # Callback data is limited to 64 bytes; a unit's name in Vietnamese can exceed it.
-    return hashlib.sha1(name.encode()).hexdigest()[:12]
-
-
-def _unit_keyboard(units: list[dict], allow_none: bool = False) -> InlineKeyboardMarkup | None:
-    if not units:
-        return None
-    rows = [[InlineKeyboardButton(u["name"], callback_data=f"unit:{_unit_key(u['name'])}")]
-            for u in units[:MAX_UNIT_BUTTONS]]
-    if allow_none:
-        rows.append([InlineKeyboardButton("Tất cả văn bản (không chọn đơn vị)", callback_data="unit:*")])
-    return InlineKeyboardMarkup(rows)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     logger.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_message:
         try:
-            await update.effective_message.reply_text(render("telegram_replies", key="error"))
+            await send(update.effective_message, [notice("error")])
         except TelegramError:
             pass  # the chat may be gone; the log has the original error
