@@ -42,7 +42,7 @@ def service(library, tmp_path):
     cv, _ = library
     chats = ChatStore(tmp_path / "chats.db")
     clock = Clock(TZ, lambda: datetime(2024, 12, 5, 9, 0, tzinfo=TZ))
-    return ChatService(cv, chats, {"zalo-bot": {ADMIN}, "telegram": {42}}, clock, reminder_days=3)
+    return ChatService(cv, chats, {"zalo_bot": {ADMIN}, "telegram": {42}}, clock, reminder_days=3)
 
 
 def texts(replies) -> list[str]:
@@ -93,7 +93,7 @@ def test_questions_that_start_like_a_command_stay_questions(question):
 # -- a channel without buttons --------------------------------------------------------------------
 
 def test_units_are_chosen_by_number_or_by_name_typed_without_diacritics(service):
-    chat = ChatKey("zalo-bot", "u1")
+    chat = ChatKey("zalo_bot", "u1")
     [menu] = service.handle_text(chat, "đơn vị")
     labels = [c.label for c in menu.choices]
     assert {HOA_MAI, SEN_HONG} <= set(labels) and texts([menu]) == ["unit_prompt"]
@@ -112,7 +112,7 @@ def test_units_are_chosen_by_number_or_by_name_typed_without_diacritics(service)
 
 
 def test_month_tasks_and_deadlines_follow_the_chats_unit(service):
-    chat = ChatKey("zalo-bot", "u2")
+    chat = ChatKey("zalo_bot", "u2")
     [needed] = service.handle_text(chat, "han")
     assert texts([needed]) == ["unit_needed"] and HOA_MAI in [c.label for c in needed.choices]
     service.handle_text(chat, str([c.label for c in needed.choices].index(HOA_MAI) + 1))
@@ -126,7 +126,7 @@ def test_month_tasks_and_deadlines_follow_the_chats_unit(service):
 
 
 def test_an_answers_sources_file_and_feedback_by_number_and_label(service):
-    chat = ChatKey("zalo-bot", "u3")
+    chat = ChatKey("zalo_bot", "u3")
     service.set_unit(chat, "hoa mai")
     [answer] = service.handle_text(chat, "Khi nào nộp danh sách đăng ký hội thi bé khỏe bé ngoan?", user="u3")
     assert isinstance(answer, AnswerReply) and answer.answer.citations
@@ -138,11 +138,11 @@ def test_an_answers_sources_file_and_feedback_by_number_and_label(service):
     assert isinstance(original, FileReply) and original.filename.endswith(".txt") and original.path.is_file()
     assert service.handle_text(chat, "chua dung", user="u3")[0].brief  # "👎 Chưa đúng" typed plain
     [row] = service.chats.db.query("select * from feedback")
-    assert (row["channel"], row["chat_id"], row["verdict"]) == ("zalo-bot", "u3", "down")
+    assert (row["channel"], row["chat_id"], row["verdict"]) == ("zalo_bot", "u3", "down")
 
 
 def test_subscription_on_and_off_as_typed(service):
-    chat = ChatKey("zalo-bot", "u4")
+    chat = ChatKey("zalo_bot", "u4")
     assert texts(service.handle_text(chat, "Đăng ký")) == ["subscribed"]
     assert texts(service.handle_text(chat, "dang ky")) == ["already_subscribed"]
     assert service.chats.subscribers()[0]["key"] == chat
@@ -154,8 +154,8 @@ def test_subscription_on_and_off_as_typed(service):
 
 def test_admin_rights_are_per_channel_and_checked_once(service, library):
     cv, folder = library
-    teacher, admin = ChatKey("zalo-bot", "u5"), ChatKey("zalo-bot", ADMIN)
-    assert not service.is_admin(ChatKey("zalo-bot", "42"), "42") and service.is_admin(ChatKey("telegram", "1"), "42")
+    teacher, admin = ChatKey("zalo_bot", "u5"), ChatKey("zalo_bot", ADMIN)
+    assert not service.is_admin(ChatKey("zalo_bot", "42"), "42") and service.is_admin(ChatKey("telegram", "1"), "42")
     assert texts(service.handle_text(teacher, "văn bản", user="u5")) == ["admin_only"]
     assert texts(service.handle_text(teacher, "/xoa 1", user="u5")) == ["admin_only"]
     assert service.accept_upload(teacher, "u5", "ke-hoach.docx")[0] is False
@@ -173,8 +173,8 @@ def test_admin_rights_are_per_channel_and_checked_once(service, library):
 def test_removal_is_confirmed_by_number_and_cancelled_by_typing_huy(tmp_path):
     cv = Congvan(tmp_path / "home", embedder=HashEmbedder())
     doc = cv.ingest_file(write_txt(tmp_path / "tam-thoi.txt", school="TẠM THỜI", number="9/KH-MNTT"))
-    service = ChatService(cv, ChatStore(tmp_path / "chats.db"), {"zalo-bot": {ADMIN}}, Clock(TZ))
-    admin = ChatKey("zalo-bot", ADMIN)
+    service = ChatService(cv, ChatStore(tmp_path / "chats.db"), {"zalo_bot": {ADMIN}}, Clock(TZ))
+    admin = ChatKey("zalo_bot", ADMIN)
     [confirm] = service.handle_text(admin, f"xoá {doc.document_id}", user=ADMIN)
     assert texts([confirm]) == ["remove_confirm"] and [c.label for c in confirm.choices] == ["🗑 Xoá", "Huỷ"]
     # "huy" answers the pending confirmation here, rather than unsubscribing.
@@ -187,15 +187,15 @@ def test_removal_is_confirmed_by_number_and_cancelled_by_typing_huy(tmp_path):
 def test_an_upload_notifies_subscribers_of_every_channel(tmp_path):
     cv = Congvan(tmp_path / "home", embedder=HashEmbedder())
     cv.ingest_file(write_txt(tmp_path / "hoa-mai.txt"))
-    service = ChatService(cv, ChatStore(tmp_path / "chats.db"), {"zalo-oa": {ADMIN}}, Clock(TZ))
-    for key in (ChatKey("telegram", "1"), ChatKey("zalo-bot", "b1")):
+    service = ChatService(cv, ChatStore(tmp_path / "chats.db"), {"zalo_oa": {ADMIN}}, Clock(TZ))
+    for key in (ChatKey("telegram", "1"), ChatKey("zalo_bot", "b1")):
         service.handle_text(key, "dang ky")
-    admin = ChatKey("zalo-oa", ADMIN)
+    admin = ChatKey("zalo_oa", ADMIN)
     [report] = service.ingest_upload(admin, ADMIN, write_txt(tmp_path / "sen-hong.txt", school="SEN HỒNG",
                                                              number="12/KH-MNSH"))
     assert report.template == "ingest" and report.params["r"].action == "added"
     notices = service.chats.broadcasts("document")
-    assert sorted(r["key"] for r in notices) == [ChatKey("telegram", "1"), ChatKey("zalo-bot", "b1")]
+    assert sorted(r["key"] for r in notices) == [ChatKey("telegram", "1"), ChatKey("zalo_bot", "b1")]
     assert notices[0]["payload"]["document"]["title"]
 
 
@@ -214,7 +214,7 @@ class ScriptedSender:
 
 def test_digests_are_stored_as_data_and_rendered_at_delivery_once_per_channel(service):
     for chat_id in ("a", "b", "c", "d"):
-        key = ChatKey("zalo-bot", chat_id)
+        key = ChatKey("zalo_bot", chat_id)
         service.set_unit(key, "hoa mai")
         service.subscribe(key)
     service.set_unit(ChatKey("telegram", "t"), "hoa mai")
@@ -224,15 +224,15 @@ def test_digests_are_stored_as_data_and_rendered_at_delivery_once_per_channel(se
     assert outbox.plan_digests(first) == 5 and outbox.plan_digests(first) == 0
     assert {r["payload"]["unit"] for r in service.chats.broadcasts("digest")} == {HOA_MAI}
 
-    sender = ScriptedSender("zalo-bot", {"b": BLOCKED, "c": UNKNOWN, "d": RETRY})
+    sender = ScriptedSender("zalo_bot", {"b": BLOCKED, "c": UNKNOWN, "d": RETRY})
     counts = asyncio.run(outbox.deliver(sender, first))
     assert [chat for chat, _ in sender.sent] == ["a", "b", "c", "d"]  # "d" not taken: the run stops there
     assert (counts["sent"], counts["blocked"], counts["unknown"], counts["planned"]) == (1, 1, 1, 1)
     digest = sender.sent[0][1]
     assert digest.template == "tasks" and digest.params["kind"] == "digest" and digest.params["month"] == "12/2024"
-    assert service.chats.chat(ChatKey("zalo-bot", "b"))["active"] == 0
+    assert service.chats.chat(ChatKey("zalo_bot", "b"))["active"] == 0
 
-    again = ScriptedSender("zalo-bot")
+    again = ScriptedSender("zalo_bot")
     asyncio.run(outbox.deliver(again, first))
     assert [chat for chat, _ in again.sent] == ["d"]  # never twice, never the unknown one, not the blocked
     states = {r["chat_id"]: r["state"] for r in service.chats.broadcasts("digest")}
@@ -273,3 +273,11 @@ def test_an_old_homes_chats_answers_feedback_and_broadcast_log_survive_the_upgra
     ChatStore(path)  # opening again applies nothing twice
     assert [m["name"] for m in store.db.query("select name from _sqlite_migrations")] == [
         "m001_telegram_tables", "m002_chats_by_channel"]
+
+
+def test_admins_come_from_every_channels_setting():
+    from bot.chat.service import admins_from
+    from bot.core.config import Settings
+
+    admins = admins_from(Settings(telegram_admins=frozenset({42}), zalo_oa_admins=frozenset({"8490"})))
+    assert admins["telegram"] == {"42"} and admins["zalo_oa"] == {"8490"}

@@ -61,15 +61,17 @@ MAX_UNIT_CHOICES = 40
 
 def admins_from(settings) -> dict[str, frozenset[str]]:
     """Admin user ids per channel from the settings' `<channel>_admins` fields ("telegram_admins",
-    "zalo_oa_admins" → channel "zalo-oa")."""
-    return {name[:-len("_admins")].replace("_", "-"): frozenset(str(i) for i in value)
+    "zalo_oa_admins" → channel "zalo_oa")."""
+    return {name[:-len("_admins")]: frozenset(str(i) for i in value)
             for name, value in settings if name.endswith("_admins")}
 
 
 class ChatService:
     def __init__(self, congvan: Congvan, chats: ChatStore, admins: Mapping[str, Collection[str]],
                  clock: Clock, reminder_days: int = 3, broadcast_time: time = time(7, 0),
-                 outbox: Outbox | None = None):
+                 outbox: Outbox | None = None, no_files: Collection[str] = ()):
+        """`admins`: user ids per channel. `no_files`: channels that cannot send a file (Zalo
+        Bot): their answers offer no "Văn bản gốc" choice."""
         self.congvan = congvan
         self.chats = chats
         self.admins = {channel: frozenset(map(str, ids)) for channel, ids in admins.items()}
@@ -77,12 +79,13 @@ class ChatService:
         self.reminder_days = reminder_days
         self.broadcast_time = broadcast_time
         self.outbox = outbox or Outbox(congvan, chats, reminder_days)
+        self.no_files = frozenset(no_files)
         self._ingesting = threading.Lock()  # one upload, replacement or removal at a time
 
     @classmethod
-    def from_settings(cls, congvan: Congvan, settings, clock: Clock | None = None) -> ChatService:
+    def from_settings(cls, congvan: Congvan, settings, clock: Clock | None = None, **options) -> ChatService:
         return cls(congvan, ChatStore(congvan.store.home / "congvan.db"), admins_from(settings),
-                   clock or Clock(settings.timezone), settings.reminder_days, settings.broadcast_time)
+                   clock or Clock(settings.timezone), settings.reminder_days, settings.broadcast_time, **options)
 
     # -- who ---------------------------------------------------------------------------------
 
@@ -209,7 +212,8 @@ class ChatService:
                       "sentence": c.sentence} for c in answer.citations]
         answer_id = self.chats.save_answer(key, user, question, answer.answer, answer.abstained, citations)
         return self._offer(key, [AnswerReply(answer=answer, answer_id=answer_id,
-                                             choices=_answer_choices(answer_id, len(citations)))])
+                                             choices=_answer_choices(answer_id, len(citations),
+                                                                     files=key.channel not in self.no_files))])
 
     def _cited(self, answer_id: int, index: int) -> tuple[dict, dict] | tuple[None, None]:
         """The citation a choice is for and its document, if that document is still loaded."""
@@ -437,12 +441,13 @@ def _unit_choices(units: list[dict], allow_none: bool = False) -> list[Choice]:
     return choices
 
 
-def _answer_choices(answer_id: int, citations: int) -> list[Choice]:
+def _answer_choices(answer_id: int, citations: int, files: bool = True) -> list[Choice]:
     choices = []
     for i in range(citations):
         suffix = f" [{i + 1}]" if citations > 1 else ""
-        choices += [Choice(f"src:{answer_id}:{i}", f"📄 Xem nguyên văn{suffix}"),
-                    Choice(f"file:{answer_id}:{i}", f"📎 Văn bản gốc{suffix}")]
+        choices.append(Choice(f"src:{answer_id}:{i}", f"📄 Xem nguyên văn{suffix}"))
+        if files:
+            choices.append(Choice(f"file:{answer_id}:{i}", f"📎 Văn bản gốc{suffix}"))
     return choices + [Choice(f"fb:{answer_id}:up", "👍 Hữu ích"), Choice(f"fb:{answer_id}:down", "👎 Chưa đúng")]
 
 

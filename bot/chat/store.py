@@ -29,7 +29,7 @@ PLANNED, SENDING, SENT, FAILED, BLOCKED, UNKNOWN, EXPIRED = (
 
 
 class ChatKey(NamedTuple):
-    """A chat on a channel: ("telegram", "-1001"), ("zalo-oa", "84901…"). Ids are strings because
+    """A chat on a channel: ("telegram", "-1001"), ("zalo_oa", "84901…"). Ids are strings because
     Zalo's are."""
     channel: str
     chat_id: str
