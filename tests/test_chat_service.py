@@ -12,7 +12,7 @@ import pytest
 import sqlite_utils
 
 from bot.chat.commands import Command, match
-from bot.chat.outbox import BLOCKED, DELIVERED, RETRY, UNKNOWN, Delivery, Outbox
+from bot.chat.outbox import BLOCKED, DEFERRED, DELIVERED, RETRY, UNKNOWN, Delivery, Outbox
 from bot.chat.replies import AnswerReply, FileReply, Legacy, Message, Source
 from bot.chat.service import ChatService
 from bot.chat.store import ChatKey, ChatStore, m001_telegram_tables
@@ -97,7 +97,9 @@ def test_units_are_chosen_by_number_or_by_name_typed_without_diacritics(service)
     [menu] = service.handle_text(chat, "đơn vị")
     labels = [c.label for c in menu.choices]
     assert {HOA_MAI, SEN_HONG} <= set(labels) and texts([menu]) == ["unit_prompt"]
-    [chosen] = service.handle_text(chat, str(labels.index(HOA_MAI) + 1))
+    [out_of_range] = service.handle_text(chat, str(len(labels) + 1))
+    assert texts([out_of_range]) == ["choice_range"] and out_of_range.params["count"] == len(labels)
+    [chosen] = service.handle_text(chat, str(labels.index(HOA_MAI) + 1))  # the menu was still offered
     assert texts([chosen]) == ["unit_set"] and chosen.params["unit"] == HOA_MAI
     assert service.unit_of(chat) == HOA_MAI
     assert texts(service.handle_text(chat, "2")) == ["AnswerReply"]  # no menu pending: "2" is a question
@@ -237,6 +239,24 @@ def test_digests_are_stored_as_data_and_rendered_at_delivery_once_per_channel(se
     assert [chat for chat, _ in again.sent] == ["d"]  # never twice, never the unknown one, not the blocked
     states = {r["chat_id"]: r["state"] for r in service.chats.broadcasts("digest")}
     assert states == {"a": "sent", "b": "blocked", "c": "unknown", "d": "sent", "t": "planned"}  # Telegram's waits
+
+
+def test_a_deferred_broadcast_is_owed_again_when_the_user_writes(service):
+    near, far = ChatKey("zalo_oa", "near"), ChatKey("zalo_oa", "far")
+    for key in (near, far):
+        service.set_unit(key, "hoa mai")
+        service.subscribe(key)
+    first = date(2024, 12, 1)
+    service.outbox.plan_digests(first)
+    outside_window = ScriptedSender("zalo_oa", {"far": DEFERRED})
+    counts = asyncio.run(service.outbox.deliver(outside_window, first))
+    assert (counts["sent"], counts["deferred"]) == (1, 1)  # the run went on past the deferred one
+    assert not asyncio.run(service.outbox.deliver(ScriptedSender("zalo_oa"), first))["sent"]
+
+    service.seen(far)  # "far" writes to the OA: inside the window again
+    later = ScriptedSender("zalo_oa")
+    asyncio.run(service.outbox.deliver(later, date(2024, 12, 3)))
+    assert [chat for chat, _ in later.sent] == ["far"] and later.sent[0][1].params["kind"] == "digest"
 
 
 # -- the chat database, carried forward -----------------------------------------------------------

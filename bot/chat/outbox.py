@@ -28,8 +28,10 @@ from .tasklist import due_date, reminder_message, task_key, task_message
 logger = logging.getLogger(__name__)
 
 # What a channel's sender reports for one message.
-DELIVERED, BLOCKED, RETRY, UNKNOWN, FAILED = "delivered", "blocked", "retry", "unknown", "failed"
-_STATE = {DELIVERED: log.SENT, BLOCKED: log.BLOCKED, RETRY: log.PLANNED, UNKNOWN: log.UNKNOWN, FAILED: log.FAILED}
+DELIVERED, BLOCKED, RETRY, UNKNOWN, FAILED, DEFERRED = (
+    "delivered", "blocked", "retry", "unknown", "failed", "deferred")
+_STATE = {DELIVERED: log.SENT, BLOCKED: log.BLOCKED, RETRY: log.PLANNED, UNKNOWN: log.UNKNOWN, FAILED: log.FAILED,
+          DEFERRED: log.DEFERRED}
 
 NOTICE_DAYS = 7  # a notice of a new directive not delivered within a week is dropped
 _TASK_FIELDS = ("id", "document_id", "text", "due", "deadline_label", "deadline_text", "title", "issuer",
@@ -40,7 +42,9 @@ _TASK_FIELDS = ("id", "document_id", "text", "due", "deadline_label", "deadline_
 class Delivery:
     outcome: str  # DELIVERED: arrived · BLOCKED: the user blocked the bot or left (stop writing to them) ·
     #               RETRY: proven not delivered, try on the next run · UNKNOWN: may have arrived, never
-    #               resend · FAILED: refused, or cut off after some parts (resending would repeat them)
+    #               resend · FAILED: refused, or cut off after some parts (resending would repeat them) ·
+    #               DEFERRED: may not be sent now (outside Zalo OA's reply window): owed again when the
+    #               user next writes (ChatService.seen), unless it expired meanwhile
     error: str = ""
 
 
@@ -126,7 +130,8 @@ class Outbox:
         """Send every message planned for the sender's channel, one at a time. Stops early when
         `keep_going()` turns false (the bot is shutting down) or the channel cannot be reached:
         what is left stays planned for the next run."""
-        counts = {state: 0 for state in (log.SENT, log.FAILED, log.BLOCKED, log.EXPIRED, log.UNKNOWN, log.PLANNED)}
+        counts = {state: 0 for state in (log.SENT, log.FAILED, log.BLOCKED, log.EXPIRED, log.UNKNOWN, log.PLANNED,
+                                         log.DEFERRED)}
         async with self._delivering.setdefault(sender.channel, asyncio.Lock()):
             self.chats.forget_in_flight(sender.channel)
             for row in self.chats.planned(sender.channel):
@@ -164,5 +169,5 @@ def concerns(congvan, document: dict, unit: str | None) -> bool:
     return mine is not None and document["id"] in scope(mine, units)
 
 
-__all__ = ["BLOCKED", "DELIVERED", "FAILED", "RETRY", "UNKNOWN", "ChatKey", "Delivery", "Outbox", "Sender",
+__all__ = ["BLOCKED", "DEFERRED", "DELIVERED", "FAILED", "RETRY", "UNKNOWN", "ChatKey", "Delivery", "Outbox", "Sender",
            "concerns"]

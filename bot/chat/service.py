@@ -37,6 +37,7 @@ them in a worker thread. Uploads, replacements and removals go one at a time.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import tempfile
 import threading
@@ -90,7 +91,11 @@ class ChatService:
     # -- who ---------------------------------------------------------------------------------
 
     def seen(self, key: ChatKey, chat_type: str = "private", title: str = "") -> dict:
-        return self.chats.seen(key, chat_type, title)
+        """A chat wrote: it is active again, and broadcasts deferred for it are owed again (the
+        channel's next `Outbox.deliver` sends them)."""
+        chat = self.chats.seen(key, chat_type, title)
+        self.chats.undefer(key)
+        return chat
 
     def left(self, key: ChatKey, reason: str) -> None:
         """The user blocked the bot, unfollowed, or a group removed it: no more broadcasts to them
@@ -114,6 +119,9 @@ class ChatService:
         choice = self.resolve_choice(key, text)
         if choice is not None:
             return self.choose(key, choice, user)
+        offered = self.pending(key)
+        if offered and re.fullmatch(r"\s*(?:số\s*)?\d+\s*", text, re.IGNORECASE):
+            return [notice("choice_range", count=len(offered))]  # the menu stays offered
         command = match(text)
         if command is not None and not (command.name == "unit" and not command.slash and command.arg
                                         and self.congvan.resolve_unit(command.arg) is None):

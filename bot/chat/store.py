@@ -23,9 +23,10 @@ from sqlite_utils.migrations import Migrations
 
 # Broadcast states: planned → sending (written just before the request) → sent | failed | blocked.
 # A row still "sending" after a restart may or may not have reached the user: it becomes "unknown"
-# and is never sent again, so nobody gets a message twice.
-PLANNED, SENDING, SENT, FAILED, BLOCKED, UNKNOWN, EXPIRED = (
-    "planned", "sending", "sent", "failed", "blocked", "unknown", "expired")
+# and is never sent again, so nobody gets a message twice. "deferred": the channel may not write
+# to the user now (Zalo OA's reply window); planned again when the user next writes.
+PLANNED, SENDING, SENT, FAILED, BLOCKED, UNKNOWN, EXPIRED, DEFERRED = (
+    "planned", "sending", "sent", "failed", "blocked", "unknown", "expired", "deferred")
 
 
 class ChatKey(NamedTuple):
@@ -139,6 +140,12 @@ class ChatStore:
         with self._writing, self.db.conn:
             self.db["broadcast_log"].update((row["channel"], str(row["chat_id"]), row["kind"], row["period"]),
                                             changes)
+
+    def undefer(self, key: ChatKey) -> int:
+        """The user wrote: what was deferred for them is owed again."""
+        with self._writing, self.db.conn:
+            return self.db.execute("update broadcast_log set state = ? where channel = ? and chat_id = ? and state = ?",
+                                   [PLANNED, *_key(key), DEFERRED]).rowcount
 
     def forget_in_flight(self, channel: str) -> int:
         """Rows a previous run was sending when it stopped: their fate is unknown, so they stay unsent."""
