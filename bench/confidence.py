@@ -1,5 +1,5 @@
 """Fit the answer's confidence model (bot/core/confidence.py) with cross-validation across the two
-public question sets, and write the shipped model to bot/confidence_model.json.
+public question sets, and write the shipped model to bot/core/confidence_model.json.
 
     .venv/bin/python bench/confidence.py [--home DIR] [--write]
 

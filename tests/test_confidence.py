@@ -40,6 +40,8 @@ def test_numbers_and_names_the_passage_does_not_write():
     assert confidence.names_missing("Học phí ở Hà Nội là bao nhiêu?", "Học phí tỉnh Vĩnh Long") == 1.0
     assert confidence.names_missing("Học phí ở Ha Noi là bao nhiêu?", "HĐND thành phố Hà Nội") == 0.0
     assert confidence.names_missing("Học phí THPT bao nhiêu?", "") == 0.0  # a code, not a name
+    # A name followed by punctuation is still written: "… Trường mầm non Ninh Lai, ngày 05 tháng 11".
+    assert confidence.names_missing("Trường Ninh Lai xét duyệt khi nào?", "Hội đồng xét duyệt Trường mầm non Ninh Lai, ngày 05") == 0.0
 
 
 def test_model_file_names_its_features():

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 import re
 
-from index.fold import fold
+from index.fold import fold, folded_words
 
 MODEL_FILE = Path(__file__).with_name("confidence_model.json")
 TOP = 5  # the passages whose signals are read: those an answer would cite
@@ -90,7 +90,8 @@ def names_missing(question: str, document_text: str) -> float:
     names = _names(question)
     if not names:
         return 0.0
-    text = " " + " ".join(fold(document_text).split()) + " "
+    # Words, not whitespace-split text: "Ninh Lai," must count as writing "ninh lai".
+    text = " " + " ".join(folded_words(document_text)) + " "
     return sum(f" {name} " not in text for name in names) / len(names)
 
 
