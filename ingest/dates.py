@@ -69,7 +69,10 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for 
     ("weekly", r"(?<![\w])(?:hàng|hằng|mỗi)\s+tuần\s*,?\s*vào\s+(?:(?:buổi\s+)?(?:sáng|chiều)\s+)?thứ\s+"
                r"(?:hai|ba|tư|năm|sáu|bảy|[2-7])(?![\w])"),
     # A date and nothing saying what it is: an answer may lead with it, a task is not due on it.
+    # Written out in words it needs its "ngày" ("… Trường mầm non Ninh Lai, ngày 05 tháng 11 năm
+    # 2025"), else "trong 12 tháng 3 đợt" would read as a date.
     ("date", NUM_DATE),
+    ("date", rf"{_W}ngày\s+{LONG_DATE}"),
 ]]
 
 # What stands right before the date of a cited document: its number ("12/PGD", "50/2020/TT-BGDĐT,",

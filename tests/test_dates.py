@@ -87,3 +87,11 @@ def test_a_bare_date_answers_when_but_is_no_deadline():
     sentence = "Kỷ niệm 76 năm Ngày toàn quốc kháng chiến (19/12/1946 - 19/12/2022)"
     assert find_when(sentence) == ["19/12/1946", "19/12/2022"]
     assert find_deadlines(sentence, SY) == []
+
+
+def test_a_date_written_in_words_answers_when_but_is_no_deadline():
+    # "Căn cứ kết quả thẩm định … , ngày 05 tháng 11 năm 2025": when the council met, not a due date.
+    sentence = "Căn cứ kết quả xét duyệt hồ sơ của Hội đồng xét duyệt Trường mầm non Hoa Sen, ngày 05 tháng 11 năm 2025"
+    assert find_when(sentence) == ["ngày 05 tháng 11 năm 2025"]
+    assert find_deadlines(sentence, SY) == []
+    assert find_when("Thời gian học 12 tháng 3 buổi một tuần") == []  # a duration, not a date
