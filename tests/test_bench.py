@@ -141,6 +141,7 @@ QUESTIONS = [
 ]
 
 
+@pytest.mark.model
 def test_the_comparison_runs_every_system_on_one_directive(tmp_path):
     from bench import compare
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from fpdf import FPDF
 from typer.testing import CliRunner
 
@@ -10,6 +11,8 @@ from bot.core.api import Congvan
 from bot.channels.cli import app
 
 from .directives import write_txt
+
+pytestmark = pytest.mark.model  # the command line ingests with the bundled model
 
 runner = CliRunner()
 

@@ -73,6 +73,7 @@ def test_no_answer_is_the_only_abstention(loaded_home):
     assert (sure.confidence, sure.abstained) == ("high", False)
 
 
+@pytest.mark.model
 def test_a_quote_names_the_subsection_it_comes_from(tmp_path):
     """Short subsections share a chunk; the citation's section is the one the quoted sentence is in."""
     plan = tmp_path / "ke-hoach.txt"

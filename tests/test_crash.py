@@ -7,7 +7,6 @@ lockstep mode the child announces each SQL statement on stdout and waits for a l
 hold it there. With `real` it embeds with the bundled model instead of HashEmbedder."""
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 import signal
@@ -17,27 +16,12 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from bot.core.api import Congvan
 
-from .conftest import ROOT
+from .conftest import ROOT, HashEmbedder
 from .directives import write_directive
-
-
-class HashEmbedder:
-    """Deterministic vectors from a hash of the text: fast, and the same in every process."""
-
-    name, dim = "test:hash", 32
-
-    def passages(self, texts):
-        return np.vstack([self.query(t) for t in texts]) if texts else np.empty((0, self.dim), np.float32)
-
-    def query(self, text):
-        seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
-        vector = np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
-        return vector / np.linalg.norm(vector)
 
 
 def write_plan(path: Path, deadline: str, sections: int) -> Path:

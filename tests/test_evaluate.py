@@ -20,7 +20,7 @@ from bot.core.evaluate import (
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 QUESTIONS_FILE = SHARED / "eval" / "seed_questions.jsonl"
 SEEDS = SHARED / "corpus" / "seeds"
-if not QUESTIONS_FILE.is_file():
+if not (QUESTIONS_FILE.is_file() and SEEDS.is_dir()):
     pytest.skip("the shared question sets are not beside the repository", allow_module_level=True)
 QUESTIONS = load_questions(QUESTIONS_FILE)
 SEED_FILES = sorted(p.name for p in SEEDS.iterdir())

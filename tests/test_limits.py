@@ -124,6 +124,7 @@ def test_a_scan_longer_than_the_page_limit_is_read_in_part_and_says_so(tmp_path,
     assert text.count("GIÁO DỤC") == 1
 
 
+@pytest.mark.model
 def test_refused_files_change_nothing_and_replace_nothing(tmp_path):
     home = tmp_path / "home"
     good = write_txt(tmp_path / "ke-hoach.txt")

@@ -7,11 +7,15 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from bot.core.api import Congvan
 
 from .conftest import ROOT
 from .directives import write_txt
 from .test_crash import child
+
+pytestmark = pytest.mark.model  # the writers are child processes with the bundled model
 
 WAITING = "Đang có tiến trình khác nạp văn bản, đang chờ…"
 QUESTION = "Hội thi bé khỏe bé ngoan nộp danh sách đăng ký trước ngày nào?"

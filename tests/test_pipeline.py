@@ -11,6 +11,8 @@ from index.embed import load_embedder
 from .conftest import SAMPLES
 from .directives import write_docx, write_pdf, write_txt
 
+pytestmark = pytest.mark.model  # every test but one ingests with the bundled model
+
 QUESTION = "Hội thi bé khỏe bé ngoan nộp danh sách đăng ký trước ngày nào?"
 
 

@@ -1,6 +1,7 @@
 """Reading questions as teachers type them: without diacritics, in chat shorthand, with politeness."""
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from bot.core.api import Congvan
@@ -84,6 +85,7 @@ def test_staff_words_are_matched_with_their_diacritics():
     assert contest.words == ["hội", "thi", "bé", "khỏe", "bé", "ngoan"] and "be" in contest.terms
 
 
+@pytest.mark.model
 def test_restoration_follows_the_documents_as_they_change(tmp_path):
     cv = Congvan(tmp_path / "home")
     # "tô" (paint, colour) is how this school's plan uses the syllable; no other document says "to".
@@ -120,6 +122,7 @@ def test_ask_explain_shows_each_step(loaded_home):
     assert "trace" not in json.loads(as_json.output)
 
 
+@pytest.mark.model
 def test_word_counts_carry_over_to_the_next_process_and_follow_changes_made_elsewhere(tmp_path, monkeypatch):
     import bot.core.search
     monkeypatch.setattr(bot.core.search, "SAVE_COUNTS_AFTER", 0.0)  # keep even a small corpus's counts

@@ -16,6 +16,8 @@ from bot.core.tasks import deadline_label
 
 from .directives import write_directive
 
+pytestmark = pytest.mark.model  # a home ingested with the bundled model
+
 SCHOOL_YEAR = (date(2023, 8, 1), date(2024, 7, 31))
 BODY = [
     "I. NHIỆM VỤ",

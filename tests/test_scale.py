@@ -14,6 +14,8 @@ from bot.core.search import _match_expression
 from .conftest import ROOT
 from .directives import write_txt
 
+pytestmark = pytest.mark.model  # libraries ingested with the bundled model
+
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory):

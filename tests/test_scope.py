@@ -8,6 +8,8 @@ from bot.core.api import Congvan
 from bot.core.query import understand
 from tests.directives import directive_lines
 
+pytestmark = pytest.mark.model  # the samples, ingested with the bundled model
+
 
 def _lines_of(answer: str) -> list[str]:
     return [line for line in answer.splitlines() if line.startswith("•")]

@@ -67,6 +67,7 @@ def test_today_is_the_users_day_whatever_zone_the_server_keeps():
     assert Clock.fixed(datetime(2024, 12, 5, 9, 0), ZoneInfo("Asia/Ho_Chi_Minh")).now().hour == 9
 
 
+@pytest.mark.model
 def test_a_fixed_clock_decides_what_falls_due_and_which_year_is_current(tmp_path):
     files = tmp_path / "files"
     files.mkdir()
@@ -78,6 +79,7 @@ def test_a_fixed_clock_decides_what_falls_due_and_which_year_is_current(tmp_path
     assert later.tasks(upcoming_days=7) == []
 
 
+@pytest.mark.model
 def test_the_upload_summary_counts_the_tasks_it_read(tmp_path):
     path = write_directive(tmp_path / "ke-hoach.txt", ["I. NHIỆM VỤ", "- Nộp sổ điểm danh ngày 25 hàng tháng.",
                                                        "- Gửi báo cáo sơ kết chậm nhất ngày 05/01/2024."])

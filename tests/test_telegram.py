@@ -27,7 +27,7 @@ from tests.directives import directive_lines, write_txt
 from tests.fake_bot_api import FakeBotApi
 
 # python-telegram-bot's own RetryAfter warns about its future type when a 429 is parsed.
-pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*")
+pytestmark = [pytest.mark.telegram, pytest.mark.model, pytest.mark.filterwarnings("ignore:.*retry_after.*")]
 
 ROOT = Path(__file__).resolve().parent.parent
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

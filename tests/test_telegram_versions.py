@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.core.api import Congvan
 
 from .test_telegram import ADMIN, Clock, assert_telegram_html, buttons, run, running_bot
+
+pytestmark = [pytest.mark.telegram, pytest.mark.model]
 
 
 def plan(path: Path, body: list[str]) -> Path:
