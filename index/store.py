@@ -5,10 +5,15 @@ Layout of CONGVAN_HOME:
   vectors.faiss     chunk vectors keyed by chunk id; vectors.json says which DB generation it holds
   files/            the original files, named by their SHA-256, so any document can be re-parsed
 
-Every change to the documents is one SQLite transaction (on a connection of its own, so readers
-in the same process see only committed documents) that also bumps `generation`; the FAISS file is
-derived from the embeddings table and is rebuilt whenever its generation or its size disagrees, so
-a crash between the two writes can never leave search pointing at rows that are gone or missing.
+Every change to the documents is one SQLite transaction (on a connection of its own) that also
+bumps `generation`; the FAISS file is derived from the embeddings table and is rebuilt whenever its
+generation or its size disagrees, so a crash between the two writes can never leave search
+pointing at rows that are gone or missing.
+
+Reads go through a connection per thread. `reading()` holds one read transaction on it: in WAL
+mode its snapshot is fixed at the first read, so everything a question reads (keyword search,
+rows, tasks, the vectors of that snapshot's generation) is one version of the index even when a
+save commits meanwhile, in this process or another.
 An original is copied into files/ before the transaction that refers to it; one whose transaction
 never committed is deleted by the next writer.
 
@@ -24,6 +29,7 @@ import re
 import secrets
 import shutil
 import sqlite3
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +40,7 @@ import sqlite_utils
 
 from ingest.model import Chunk, Document
 
+from . import migrations
 from .fold import fold
 from .units import describe as describe_unit
 from .vectors import VectorIndex
@@ -47,18 +54,48 @@ class Store:
         self.home = Path(home)
         self.home.mkdir(parents=True, exist_ok=True)
         (self.home / "files").mkdir(exist_ok=True)
-        # Bots answer in worker threads while another thread ingests: readers share this
-        # connection, and writes go through `_writer`, so no reader sees a half-written document.
-        self.db = _connect(self.home / "congvan.db")
+        # Bots answer in worker threads while another thread ingests: each thread reads on a
+        # connection of its own (`db`), and writes go through `_writer`.
+        self._local = threading.local()
         self._writer: sqlite_utils.Database | None = None
-        if _needs_migration(self.db):
+        if migrations.pending(self.db):
             with self._lock(blocking=True):  # two processes opening an old home must not both migrate it
-                _create_schema(self._write_db())
+                migrations.migrate(self._write_db())
         with self._lock(blocking=False) as held:
             if held:  # else the writer at work repairs when it is done: a reader never waits
                 self._repair()
-        self._vectors: VectorIndex | None = None
-        self._vectors_generation = -1
+        # FAISS indexes by generation: the newest, and the one before while a question that
+        # began before a save still reads it.
+        self._vectors: dict[int, VectorIndex] = {}
+        self._vectors_lock = threading.Lock()
+
+    # -- reading -----------------------------------------------------------------------------
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """This thread's read connection. Outside `reading()` each statement sees the latest commit."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = _connect(self.home / "congvan.db")
+        return db
+
+    @contextmanager
+    def reading(self) -> Iterator[int]:
+        """Read one snapshot of the index until the block ends (nested blocks share it); yields
+        its generation. Saves committed meanwhile are seen by the next `reading()`. Nothing may
+        be written on `db` inside it."""
+        local = self._local
+        if getattr(local, "generation", None) is not None:
+            yield local.generation
+            return
+        conn = self.db.conn
+        conn.execute("begin")  # deferred: the snapshot is taken by the first read, just below
+        try:
+            local.generation = conn.execute("select generation from state").fetchone()[0]
+            yield local.generation
+        finally:
+            local.generation = None
+            conn.rollback()
 
     # -- one writer at a time ----------------------------------------------------------------
 
@@ -311,6 +348,10 @@ class Store:
 
     def log(self, file_name: str, action: str, *, sha256: str = "", document_id: int | None = None,
             reason: str = "", seconds: float = 0.0) -> None:
+        # On the thread's own connection, not the writer's: another thread may hold a save open
+        # on that one, and this row would join (or be rolled back with) its transaction.
+        if getattr(self._local, "generation", None) is not None:
+            raise RuntimeError("the ingest log is written outside reading()")
         self.db["ingest_log"].insert({
             "at": _now(), "file_name": file_name, "sha256": sha256, "action": action,
             "document_id": document_id, "reason": reason, "seconds": round(seconds, 3)})
@@ -332,31 +373,58 @@ class Store:
     # -- search ----------------------------------------------------------------------------
 
     def generation(self) -> int:
+        """The generation of the snapshot being read (inside `reading()`), else the latest."""
+        generation = getattr(self._local, "generation", None)
+        if generation is not None:
+            return generation
         return self.db.execute("select generation from state").fetchone()[0]
 
     def vectors(self) -> VectorIndex:
-        """The FAISS index for the current generation, loaded or rebuilt as needed."""
-        generation = self.generation()
-        if self._vectors is not None and self._vectors_generation == generation:
-            return self._vectors
-        faiss_path, info_path = self.home / "vectors.faiss", self.home / "vectors.json"
-        index = None
-        if faiss_path.exists() and info_path.exists():
-            info = json.loads(info_path.read_text())
-            if info.get("generation") == generation:
+        """The FAISS index of the generation being read (the latest outside `reading()`), loaded
+        or rebuilt as needed."""
+        with self.reading() as generation, self._vectors_lock:
+            index = self._vectors.get(generation)
+            if index is None:
+                index = self._vectors[generation] = self._load_vectors(generation)
+                for old in sorted(self._vectors)[:-2]:
+                    del self._vectors[old]
+            return index
+
+    def _load_vectors(self, generation: int) -> VectorIndex:
+        """The vectors file if it holds this generation, else rebuilt from the rows (and saved,
+        unless the file already holds a newer generation)."""
+        faiss_path = self.home / "vectors.faiss"
+        with self._vectors_file(fcntl.LOCK_SH):
+            if self._vectors_file_generation() == generation and faiss_path.exists():
                 index = VectorIndex.load(faiss_path)
                 # A home written before saves were one transaction can hold chunks added after
                 # its last generation bump: the file is then short of vectors.
-                if len(index) != self._vector_count():
-                    index = None
-        if index is None:
-            index = self._rebuild_vectors()
-            index.save(faiss_path)
-            tmp = info_path.with_suffix(".json.tmp")
-            tmp.write_text(json.dumps({"generation": generation, "count": len(index)}))
-            tmp.replace(info_path)
-        self._vectors, self._vectors_generation = index, generation
+                if len(index) == self._vector_count():
+                    return index
+        index = self._rebuild_vectors()
+        with self._vectors_file(fcntl.LOCK_EX):
+            saved = self._vectors_file_generation()
+            if saved is None or saved <= generation:
+                index.save(faiss_path)
+                info_path = self.home / "vectors.json"
+                tmp = info_path.with_suffix(".json.tmp")
+                tmp.write_text(json.dumps({"generation": generation, "count": len(index)}))
+                tmp.replace(info_path)
         return index
+
+    @contextmanager
+    def _vectors_file(self, mode: int) -> Iterator[None]:
+        """flock for the vectors file and its generation note, which are written one after the
+        other: without it a reader could pair one generation's note with another's file."""
+        with open(self.home / "vectors.lock", "a") as lock:
+            fcntl.flock(lock, mode)
+            yield
+
+    def _vectors_file_generation(self) -> int | None:
+        try:
+            return json.loads((self.home / "vectors.json").read_text()).get("generation")
+        except (OSError, ValueError):
+            return None
 
     def _vector_count(self) -> int:
         return self.db.execute(
@@ -548,98 +616,3 @@ def _connect(path: Path) -> sqlite_utils.Database:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA foreign_keys=ON")
     return db
-
-
-def _needs_migration(db: sqlite_utils.Database) -> bool:
-    tables = db.table_names()
-    return ("versions" not in tables or "tasks" not in tables
-            or not {"unit", "chunk_total"} <= set(db["documents"].columns_dict)
-            or not set(_LOOKUPS) <= {i.name for i in db["documents"].indexes})
-
-
-# The lookups each ingested file makes (same file? same directive?): without them every file
-# read the whole documents table, texts included, and ingesting a province's library was
-# quadratic.
-_LOOKUPS = {"idx_documents_sha256": ["sha256"], "idx_documents_file_name": ["file_name"],
-            "idx_documents_number_issuer": ["number", "issuer"]}
-
-
-def _add_lookups(db: sqlite_utils.Database) -> None:
-    with db.atomic():
-        for name, columns in _LOOKUPS.items():
-            db["documents"].create_index(columns, index_name=name, if_not_exists=True)
-
-
-def _create_schema(db: sqlite_utils.Database) -> None:
-    if "documents" in db.table_names():
-        _add_tasks_and_units(db)
-        _add_versions(db)
-        _add_lookups(db)
-        return
-    with db.atomic():  # whole or not at all: a schema cut short would pass for a complete one
-        db["documents"].create({
-            "id": int, "file_name": str, "sha256": str, "size": int, "format": str, "extraction": str,
-            "parser_version": int, "title": str, "kind": str, "issuer": str, "issuer_lines": str,
-            "number": str, "place": str, "date": str, "date_text": str, "subject": str,
-            "school_year": str, "recipients": str, "text": str, "ingested_at": str,
-        }, pk="id")
-        db["sections"].create({
-            "id": int, "document_id": int, "ordinal": int, "parent_ordinal": int, "level": int,
-            "label": str, "heading": str, "start": int, "end": int, "month": str,
-        }, pk="id", foreign_keys=[("document_id", "documents", "id")])
-        db["chunks"].create({
-            "id": int, "document_id": int, "ordinal": int, "section_ordinal": int, "path": str,
-            "month": str, "start": int, "end": int, "text": str, "content_hash": str,
-            "search_text": str, "search_context": str,
-        }, pk="id", foreign_keys=[("document_id", "documents", "id")])
-        db["chunks"].create_index(["document_id"])
-        db["sections"].create_index(["document_id"])
-        # Triggers keep the FTS table in step with chunks inside the same transaction.
-        db["chunks"].enable_fts(["search_text", "search_context"], fts_version="FTS5",
-                                tokenize="unicode61 remove_diacritics 2", create_triggers=True)
-        db["embeddings"].create({"model": str, "content_hash": str, "dim": int, "vector": bytes},
-                                pk=("model", "content_hash"))
-        db["ingest_log"].create({
-            "id": int, "at": str, "file_name": str, "sha256": str, "action": str,
-            "document_id": int, "reason": str, "seconds": float}, pk="id")
-        db["state"].insert({"generation": 0, "embedder": ""})
-    _add_tasks_and_units(db)
-    _add_versions(db)
-    _add_lookups(db)
-
-
-def _add_tasks_and_units(db: sqlite_utils.Database) -> None:
-    """Tables and columns added after the first release; a home made before them gains them
-    here, and its documents' units are filled from the metadata already stored."""
-    with db.atomic():
-        documents = db["documents"]
-        added = [c for c in ("unit", "unit_kind", "district") if c not in documents.columns_dict]
-        for column in added:
-            documents.add_column(column, str)
-        if added:
-            for row in list(db.query("select id, issuer, issuer_lines, place from documents")):
-                unit, kind, district = describe_unit(row["issuer"] or "", json.loads(row["issuer_lines"] or "[]"),
-                                                     row["place"] or "")
-                documents.update(row["id"], {"unit": unit, "unit_kind": kind, "district": district})
-        if "tasks" not in db.table_names():
-            db["tasks"].create({
-                "id": int, "document_id": int, "chunk_id": int, "ordinal": int, "month": str, "text": str,
-                "deadline_start": str, "deadline_end": str, "deadline_text": str, "deadline_kind": str,
-                "recurring": str, "year_conflict": int,
-            }, pk="id", foreign_keys=[("document_id", "documents", "id"), ("chunk_id", "chunks", "id")])
-            db["tasks"].create_index(["document_id"])
-            db["tasks"].create_index(["deadline_end"])
-
-
-def _add_versions(db: sqlite_utils.Database) -> None:
-    """Chunk totals, which tell a whole document from one a crash cut short, and the versions
-    table of replaced and removed documents. Older documents keep a NULL total until their file
-    is ingested again and found whole."""
-    with db.atomic():
-        if "chunk_total" not in db["documents"].columns_dict:
-            db["documents"].add_column("chunk_total", int)
-        if "versions" not in db.table_names():
-            db["versions"].create({
-                "id": int, "at": str, "action": str, "document_id": int, "replaced_by": int,
-                "file_name": str, "title": str, "sha256": str, "format": str, "rows": str, "restored_as": int,
-            }, pk="id")

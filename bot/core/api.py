@@ -5,6 +5,7 @@ written in bot/core/answer.py with the templates of prompts/.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from dataclasses import dataclass
@@ -36,6 +37,16 @@ RETRIEVE = 20  # passages ranked per question: the answer reads them, eval measu
 
 def default_home() -> Path:
     return settings().home or Path(platformdirs.user_data_dir("congvan"))
+
+
+def _snapshot(method: Callable) -> Callable:
+    """A read entry point: everything it reads comes from one snapshot of the index (see
+    `Store.reading`), so a save committed meanwhile never mixes two versions in one reply."""
+    @functools.wraps(method)
+    def read(self: Congvan, *args, **kwargs):
+        with self.store.reading():
+            return method(self, *args, **kwargs)
+    return read
 
 
 @dataclass
@@ -186,12 +197,15 @@ class Congvan:
 
     # -- documents -------------------------------------------------------------------------
 
+    @_snapshot
     def documents(self) -> list[dict]:
         return self.store.documents()
 
+    @_snapshot
     def document(self, ref: str | int) -> dict | None:
         return self.store.document(ref)
 
+    @_snapshot
     def sections(self, document_id: int) -> list[dict]:
         return self.store.sections(document_id)
 
@@ -206,6 +220,7 @@ class Congvan:
             self.store.log(doc["file_name"], "removed", document_id=doc["id"], sha256=doc["sha256"])
         return doc
 
+    @_snapshot
     def history(self, document_id: int | None = None) -> list[dict]:
         """Replaced and removed versions, newest first: id, at, action ("replaced" | "removed"),
         document_id, replaced_by, file_name, title, sha256, format, restored_as."""
@@ -225,6 +240,7 @@ class Congvan:
 
     # -- tasks, deadlines and units ----------------------------------------------------------
 
+    @_snapshot
     def tasks(self, month: str | None = None, issuer: str | None = None, unit: str | None = None,
               upcoming_days: int | None = None, today: date | None = None) -> list[dict]:
         """Tasks of the loaded directives, by month and issuer (by due date with `upcoming_days`).
@@ -252,17 +268,20 @@ class Congvan:
         """An iCalendar file (bytes) of the dated tasks among `tasks` (from `Congvan.tasks`)."""
         return task_lists.to_ics(tasks, today=today)
 
+    @_snapshot
     def units(self) -> list[dict]:
         """Schools and offices the loaded documents come from: name, kind ("school" | "office"),
         district, documents (count), document_ids."""
         return self._document_index()[2]
 
+    @_snapshot
     def resolve_unit(self, text: str) -> dict | None:
         """The unit a user means ("MN Sao Sáng", "sao sang", "Hồng Bàng"), or None."""
         return unit_lists.resolve(text, self.units())
 
     # -- questions -------------------------------------------------------------------------
 
+    @_snapshot
     def ask(self, question: str, unit: str | None = None, explain: bool = False,
             today: date | None = None) -> Answer:
         """Answer a question. `unit` (a school or office as typed, see `resolve_unit`) puts that
@@ -305,10 +324,13 @@ class Congvan:
         """(generation, document facts, units, superseded), read once per index generation: every
         question and every unit lookup needs them."""
         generation = self.store.generation()
-        if self._documents_cache is None or self._documents_cache[0] != generation:
+        cached = self._documents_cache  # once: another thread may replace it meanwhile
+        if cached is None or cached[0] != generation:
             documents = self.store.document_facts()
-            self._documents_cache = (generation, documents, unit_lists.list_units(documents), superseded(documents))
-        return self._documents_cache
+            cached = (generation, documents, unit_lists.list_units(documents), superseded(documents))
+            if self._documents_cache is None or self._documents_cache[0] < generation:
+                self._documents_cache = cached  # a question on an older snapshot keeps its own
+        return cached
 
     def document_text(self, document_id: int) -> str:
         """A document's title, issuer and text: the answer checks the names a question asks
@@ -332,9 +354,11 @@ class Congvan:
     def _per_document(self, what: str, document_id: int, empty, read: Callable):
         """Facts read once per document and index generation."""
         generation = self.store.generation()
-        if self._per_document_cache[0] != generation:
-            self._per_document_cache = (generation, {})
-        cache = self._per_document_cache[1]
+        cached_generation, cache = self._per_document_cache  # once: another thread may replace it
+        if cached_generation != generation:
+            cache = {}
+            if cached_generation < generation:  # a question on an older snapshot keeps its own
+                self._per_document_cache = (generation, cache)
         if (what, document_id) not in cache:
             doc = self.store.document(document_id)
             cache[(what, document_id)] = read(doc) if doc else empty
@@ -367,6 +391,7 @@ class Congvan:
             self._searcher = Searcher(self.store, self.embedder)
         return " ".join(self._searcher.restorer().restore(text.lower().split()).words)
 
+    @_snapshot
     def source_section(self, document_id: int, start: int, end: int) -> dict | None:
         """The innermost section holding the passage text[start:end] of a document, with its full
         text and heading path: what a reader opens to see a cited passage in context."""

@@ -126,33 +126,37 @@ class Searcher:
         over hundreds of directives does not recount them all after each upload. The counts are
         also kept in a file beside the index, so a new process (each `congvan ask`) starts from
         them instead of counting the whole corpus again."""
-        generation = self.store.generation()
-        if generation == self._generation and not save:
-            return
-        with self._lock:
-            started = time.perf_counter()
-            if self._generation == -1:
-                self._load_counts()
-            counted_before = len(self._counted)
-            current = self.store.chunk_hashes()
-            gone = {c: h for c, h in self._counted.items() if current.get(c) != h}
-            texts = self.store.archived_chunk_texts(gone) if gone else {}
-            if len(texts) < len(gone):  # a save a crash cut short was counted: count all again
-                self._reset_counts()
-            else:
-                for chunk_id, text in texts.items():
-                    self._vocabulary.remove(chunk_id, text)
-                    self._restorer.remove(text)
-                    del self._counted[chunk_id]
-            for chunk_id, text in self.store.chunk_texts([c for c in current if c not in self._counted]):
-                self._vocabulary.add(chunk_id, text)
-                self._restorer.add(text)
-                self._counted[chunk_id] = current[chunk_id]
-            changed = bool(gone) or len(self._counted) != counted_before
-            self._generation = generation
-            if (save and (changed or not self._counts_path().exists())) or \
-                    time.perf_counter() - started > SAVE_COUNTS_AFTER:
-                self._save_counts()
+        with self.store.reading() as generation:
+            # Only forward: a question still reading an older snapshot uses the newer counts
+            # (word statistics, not rows) rather than undoing them.
+            if generation < self._generation or (generation == self._generation and not save):
+                return
+            with self._lock:
+                if generation < self._generation:
+                    return
+                started = time.perf_counter()
+                if self._generation == -1:
+                    self._load_counts()
+                counted_before = len(self._counted)
+                current = self.store.chunk_hashes()
+                gone = {c: h for c, h in self._counted.items() if current.get(c) != h}
+                texts = self.store.archived_chunk_texts(gone) if gone else {}
+                if len(texts) < len(gone):  # a save a crash cut short was counted: count all again
+                    self._reset_counts()
+                else:
+                    for chunk_id, text in texts.items():
+                        self._vocabulary.remove(chunk_id, text)
+                        self._restorer.remove(text)
+                        del self._counted[chunk_id]
+                for chunk_id, text in self.store.chunk_texts([c for c in current if c not in self._counted]):
+                    self._vocabulary.add(chunk_id, text)
+                    self._restorer.add(text)
+                    self._counted[chunk_id] = current[chunk_id]
+                changed = bool(gone) or len(self._counted) != counted_before
+                self._generation = generation
+                if (save and (changed or not self._counts_path().exists())) or \
+                        time.perf_counter() - started > SAVE_COUNTS_AFTER:
+                    self._save_counts()
 
     def _counts_path(self) -> Path:
         return self.store.home / "word_counts.pickle"
