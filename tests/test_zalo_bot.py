@@ -13,6 +13,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from bot.core.config import Settings
@@ -22,6 +23,8 @@ from tests.fake_zalo import FakeZaloBot, FakeZaloOa
 from tests.test_telegram import QUESTION, corpus, running_bot  # noqa: F401  (the same three directives)
 from tests.test_telegram import Clock as SettableTime
 from tests.test_zalo_oa import TEACHER, _free_port, running_oa
+
+pytestmark = [pytest.mark.zalo, pytest.mark.model]
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAT = "5a1b2c3d4e5f60718293"

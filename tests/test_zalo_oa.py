@@ -26,6 +26,8 @@ from tests.fake_zalo import FakeZaloOa
 from tests.test_telegram import QUESTION, TZ, corpus  # noqa: F401  (the same three directives)
 from tests.test_telegram import Clock as SettableTime
 
+pytestmark = [pytest.mark.zalo, pytest.mark.model]
+
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN = "8800000000000000042"
 TEACHER = "8800000000000000101"
