@@ -14,6 +14,7 @@ Reads go through a connection per thread. `reading()` holds one read transaction
 mode its snapshot is fixed at the first read, so everything a question reads (keyword search,
 rows, tasks, the vectors of that snapshot's generation) is one version of the index even when a
 save commits meanwhile, in this process or another.
+
 An original is copied into files/ before the transaction that refers to it; one whose transaction
 never committed is deleted by the next writer.
 
@@ -155,9 +156,8 @@ class Store:
                                   [ref if str(ref).isdigit() else -1, str(ref)]))
         return rows[0] if rows else None
 
-    # The checks an ingest decides by read through the writer's connection: the reading one may
-    # be pinned to an older snapshot by a question still reading, and miss what another process
-    # just saved.
+    # The checks an ingest decides by read through the writer's connection, under the write lock:
+    # a read connection may be inside a snapshot taken before another process's save.
 
     def document_by_sha256(self, sha256: str) -> dict | None:
         """The document made from exactly this file by the current parser, if any."""
