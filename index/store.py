@@ -47,7 +47,7 @@ from .units import describe as describe_unit
 from .vectors import VectorIndex
 
 # Bump when parsing changes, so unchanged files are parsed again with the new code.
-PARSER_VERSION = 2  # 2: tasks and deadlines
+PARSER_VERSION = 3  # 2: tasks and deadlines; 3: PDF paragraphs and table rows, crawled tables' header rows
 
 
 class Store:

@@ -500,11 +500,19 @@ def read_markdown(text: str) -> str:
 
 
 def _row_lines(row: list[list[str]]) -> list[str]:
-    # Only a row whose cells are one paragraph each is surely a row; a cell of several
-    # paragraphs may have swallowed the text before the table, so keep those as lines.
-    if len(row) > 1 and all(len(cell) <= 1 for cell in row):
-        return ["\t".join(cell[0] if cell else "" for cell in row)]
-    return [paragraph for cell in row for paragraph in cell]
+    # Only cells of one paragraph each are surely a row; a cell of several paragraphs may have
+    # swallowed the text before the table (a signature, an appendix's caption before its
+    # header row), so those are kept as lines, and the single cells after them are the row.
+    first = len(row)
+    while first > 0 and len(row[first - 1]) <= 1:
+        first -= 1
+    if len(row) - first < 2:
+        first = len(row)
+    cells = row[first:]
+    lines = [paragraph for cell in row[:first] for paragraph in cell]
+    if cells:
+        lines.append("\t".join(cell[0] if cell else "" for cell in cells))
+    return lines
 
 
 def _markdown_items(raw_lines: list[str]):
@@ -552,8 +560,10 @@ def _continues(block: list[str], line: str) -> bool:
     text = " ".join(block)
     if _open_emphasis(text):
         return True
-    if text.startswith("*") or line.startswith("*"):
-        return False  # an emphasised paragraph ends where its emphasis closes
+    if (text.startswith("*") and text.endswith("*")) or line.startswith("*"):
+        # An emphasised paragraph ends where its emphasis closes; a bold label ("**Điều 2.**
+        # Danh mục các khoản") only opens its line.
+        return False
     if _MD_BLOCK_START.match(line):
         return False
     first = line[:1]
@@ -885,12 +895,12 @@ def _read_pdf(path: Path) -> tuple[str, str]:
                 _draw_annotation_appearances(page)
             pages = [_without_covered_blanks(page) for page in pdf.pages]
             furniture = _page_furniture(pages)
-            texts, header = [], None
+            items, header = [], None
             for page, boxes in zip(pages, furniture):
                 body = page.filter(lambda obj, boxes=boxes: not any(_centre_inside(obj, box) for box in boxes))
-                text, header = _page_text(body, header)
-                texts.append(text)
-            text = "\n".join(texts)
+                page_items, header = _page_items(body, header)
+                items.extend(page_items)
+            text = _join_wrapped(items)
     except Exception as error:  # pdfminer raises its own and plain Python errors on damaged files
         if any(isinstance(arg, PDFPasswordIncorrect) for arg in error.args):
             raise UnsupportedFile("PDF được đặt mật khẩu; hãy gỡ mật khẩu rồi gửi lại") from error
@@ -1008,34 +1018,153 @@ def _without_covered_blanks(page):
     return page.filter(lambda obj: not covered(obj))
 
 
-def _page_text(page, previous_header: list | None) -> tuple[str, list | None]:
-    """The page's text and tables in reading order, and the header row of its last table.
+def _page_items(page, previous_header: list | None) -> tuple[list, list | None]:
+    """The page's visual text lines (dicts with text, x0, x1 and the page's width) and table
+    rows (strings, cells joined by tabs) in reading order, and the header row of its last table.
 
     A table that goes on from the previous page repeats its header row at the top of the page;
     the repeat is dropped.
     """
     tables = sorted(page.find_tables(), key=lambda table: table.bbox[1])
     if not tables:
-        return unwrap_lines(page.extract_text() or ""), previous_header
+        return _text_lines(page), previous_header
     boxes = [table.bbox for table in tables]
     outside = page.filter(lambda obj: not any(_centre_inside(obj, box) for box in boxes))
     tops = [box[1] for box in boxes]
-    parts = []
+    items: list = []
     # Text is placed before the first table whose top lies below it, so text beside a table
     # comes after the table.
     for index in range(len(tables) + 1):
         band = outside.filter(lambda obj, index=index: bisect_right(tops, obj["top"]) == index)
-        text = band.extract_text()
-        if text:
-            parts.append(unwrap_lines(text))
+        items.extend(_text_lines(band))
         if index < len(tables):
-            rows = [[re.sub(r"[\t\n]", " ", cell or "") for cell in row] for row in tables[index].extract()]
-            if index == 0 and not parts and rows and rows[0] == previous_header:
+            rows = [[re.sub(r"[\t\n]", " ", cell or "") for cell in row] for row in _logical_rows(tables[index])]
+            if index == 0 and not items and rows and rows[0] == previous_header:
                 rows = rows[1:]
             elif rows:
                 previous_header = rows[0]
-            parts.extend("\t".join(row) for row in rows)
-    return "\n".join(parts), previous_header
+            items.extend("\t".join(row) for row in rows)
+    return items, previous_header
+
+
+def _text_lines(page) -> list[dict]:
+    return [{"text": line["text"], "x0": line["x0"], "x1": line["x1"], "width": round(page.width)}
+            for line in page.extract_text_lines(return_chars=False) if line["text"].strip()]
+
+
+# A line that opens a list item or a numbered section starts a paragraph wherever it stands.
+_ITEM_START = re.compile(
+    r"^(?:[-+•*–]\s|[a-zđ][\.\)]\s|\d{1,2}(?:\.\d{1,2})*[\.\)]\s|[IVXLC]+[\.\)]\s|(?:Điều|Chương|Mục|Phần|Phụ lục)\s)")
+# How far short of the right margin a line wrapped by the page width may stop: a printer's
+# rounding, not a word.
+_MARGIN_SLACK = 2.0
+
+
+def _join_wrapped(items: list) -> str:
+    """The document's paragraphs: visual lines joined where the page width, not the writer,
+    broke them; table rows as they are.
+
+    A PDF has no paragraphs, only lines. A line goes on from the one above when that one stops
+    mid-sentence (no closing punctuation, not an ALL-CAPS heading or header line) and either
+    this one starts in lower case (".. nộp về phòng trước" / "ngày 15/12/2024;"), or the line
+    above ran to the right margin - this line's first word would not have fitted on it - and
+    this one is not indented further than it, so it is not a new indented paragraph
+    ("... đã tiếp nhận phòng" / "STEM của PETROVIETNAM ..."). A page's last line goes on
+    into the next page's first the same way.
+    """
+    right = _right_margins([item for item in items if isinstance(item, dict)])
+    out: list[str] = []
+    previous: dict | None = None
+    for item in items:
+        if not isinstance(item, dict):
+            out.append(item)
+            previous = None
+            continue
+        text = item["text"].strip()
+        if previous is not None and _goes_on(previous, item, right.get(previous["width"], 0.0)):
+            joiner = "" if re.search(r"\w-$", out[-1]) else " "  # "1849/BGDĐT-" / "GDPT"
+            out[-1] = out[-1].rstrip() + joiner + text
+        else:
+            out.append(item["text"])
+        previous = item
+    return "\n".join(out)
+
+
+def _right_margins(lines: list[dict]) -> dict[int, float]:
+    """Where the text column ends on pages of each width: the right edge most lines reach
+    (the 90th percentile, so a header cell that sticks out does not count)."""
+    by_width: dict[int, list[float]] = {}
+    for line in lines:
+        by_width.setdefault(line["width"], []).append(line["x1"])
+    return {width: sorted(ends)[int(0.9 * (len(ends) - 1))] for width, ends in by_width.items()}
+
+
+def _goes_on(previous: dict, line: dict, right: float) -> bool:
+    above, text = previous["text"].rstrip(), line["text"].strip()
+    if not above or above.endswith(_SENTENCE_END) or _ITEM_START.match(text):
+        return False
+    if text[:1].islower():
+        return True
+    if _is_caps_line(above) or line["x0"] > previous["x0"] + _MARGIN_SLACK:
+        return False  # indented: a new paragraph
+    first_word = text.split(" ", 1)[0]
+    char_width = (line["x1"] - line["x0"]) / max(len(line["text"]), 1)
+    return previous["x1"] + char_width * (len(first_word) + 1) > right + _MARGIN_SLACK
+
+
+def _is_caps_line(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return len(letters) >= 4 and sum(ch.isupper() for ch in letters) > 0.8 * len(letters)
+
+
+def _logical_rows(table) -> list[list[str | None]]:
+    """A table's rows, each with its cells together.
+
+    Where a row's cells are drawn with rules between their lines (a Word table exported to PDF
+    whose row holds several paragraphs), the table finder sees one row per strip: the number
+    and date cells span the strips, while the task's lines land one strip each ("Thu nhận đơn
+    phúc khảo và lập danh" / "sách phúc khảo."), apart from their row's number and date. A
+    strip whose first and last cells are both covered by cells from the row above belongs to
+    that row; its cells are appended column by column.
+
+    A sub-row with a last cell of its own (an item with its own deadline) stays a row, and the
+    cells that span down onto it from above (who leads, who takes part) are repeated in it,
+    as Word shows a merged cell on each row, so the row says all its cells say. Its first
+    cell stays empty: a row continuing the group above, as a month table's rows under their
+    month.
+    """
+    rows = table.extract()
+    columns = [column.bbox for column in table.columns]
+    places = {cell: (i, j) for i, row in enumerate(table.rows) for j, cell in enumerate(row.cells) if cell}
+
+    def cover(r: int, c: int) -> tuple[int, int] | None:
+        """The row and column of the cell from above that spans down over this empty place."""
+        row = table.rows[r]
+        if c >= len(columns) or c >= len(row.cells) or row.cells[c] is not None or row.bbox is None:
+            return None
+        x, top = (columns[c][0] + columns[c][2]) / 2, row.bbox[1]
+        y = (top + row.bbox[3]) / 2
+        for cell in table.cells:
+            x0, t, x1, b = cell
+            if x0 <= x <= x1 and t <= y <= b and t < top - 0.5 and cell in places:
+                return places[cell]
+        return None
+
+    out: list[list[str | None]] = []
+    for r, row in enumerate(rows):
+        if out and len(row) > 1 and cover(r, 0) and cover(r, len(row) - 1):
+            merged = out[-1]
+            for column, cell in enumerate(row):
+                if cell and column < len(merged):
+                    merged[column] = f"{merged[column]}\n{cell}" if merged[column] else cell
+            continue
+        filled = list(row)
+        for column in range(1, len(row)):
+            above = cover(r, column)
+            if above and above[0] < len(rows) and above[1] < len(rows[above[0]]):
+                filled[column] = rows[above[0]][above[1]]
+        out.append(filled)
+    return out
 
 
 def unwrap_lines(text: str) -> str:

@@ -27,8 +27,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("roman", re.compile(r"^(" + _ROMAN + r"\s*[\.\)])\s*(?!\d)(.*)$")),
     # A line that a page width wrapped before "Điều 5 Nghị định số 136/2013..." or "Điều 4 của
     # Luật ..." cites an article of another text; it does not open one.
-    ("article", re.compile(r"^((?:Điều|ĐIỀU)\s+\d+[a-z]?)(?!\d)\s*[\.:]?(?!\s*(?:của|này|Nghị định|Nghị quyết|Thông tư|"
-                           r"Luật|Bộ luật|Quyết định|Pháp lệnh|Quy chế|Quy định|Điều lệ)\b)\s*(.*)$")),
+    # "Điều 2. Quy định mức học phí" (with its full stop) is an article's own title.
+    ("article", re.compile(r"^((?:Điều|ĐIỀU)\s+\d+[a-z]?)(?!\d)(?:\s*[\.:]|(?!\s*(?:của|này|Nghị định|Nghị quyết|"
+                           r"Thông tư|Luật|Bộ luật|Quyết định|Pháp lệnh|Quy chế|Quy định|Điều lệ)\b))\s*(.*)$")),
     ("dotted", re.compile(r"^(\d{1,2}(?:\.\d{1,2})+\.?)\s+(.*)$")),
     ("decimal", re.compile(r"^(\d{1,2}\s*[\.\)])\s*(?!\d)(.*)$")),
     ("letter", re.compile(r"^([a-zđ]\s*[\.\)])\s+(.*)$")),

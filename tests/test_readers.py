@@ -381,6 +381,93 @@ def test_pdf_drops_page_numbers_and_a_table_header_repeated_on_the_next_page(tmp
     assert lines[-1] == "39\tViệc số 39"
 
 
+def _justified(pdf: FPDF, paragraphs: list[list[str]], indent: float = 12) -> None:
+    """Paragraphs as a word processor prints them: the first line indented, every line but the
+    last spread to the right margin, one word at a time so the line breaks are the ones given."""
+    left, right, y = pdf.l_margin, pdf.w - pdf.r_margin, pdf.get_y()
+    for lines in paragraphs:
+        for i, line in enumerate(lines):
+            if y > pdf.h - 30:
+                pdf.add_page()
+                y = pdf.get_y()
+            x, words = left + (indent if i == 0 else 0), line.split()
+            widths = sum(pdf.get_string_width(word) for word in words)
+            last = i == len(lines) - 1
+            gap = pdf.get_string_width(" ") if last else (right - x - widths) / (len(words) - 1)
+            for word in words:
+                pdf.text(x, y, word)
+                x += pdf.get_string_width(word) + gap
+            y += 7
+
+
+def test_pdf_lines_broken_by_the_page_width_are_one_paragraph_even_before_a_capital(tmp_path):
+    pdf = _pdf()
+    _justified(pdf, [
+        ["UBND HUYỆN AN LÃO PHÒNG GIÁO DỤC VÀ ĐÀO TẠO CỘNG HÒA XÃ HỘI CHỦ NGHĨA"],
+        ["Các trường mầm non gửi danh sách giáo viên tham dự hội thi về",
+         "Phòng Giáo dục và Đào tạo qua hộp thư điện tử của Công văn số 12/PGDĐT-",
+         "MN trước ngày 15/12/2024."],
+        ["Mỗi trường cử 03 giáo viên gồm: giáo viên dạy giỏi cấp trường, tổ",
+         "trưởng chuyên môn và một giáo viên trẻ."],
+        ["Địa điểm: Hội trường Ủy ban nhân dân huyện."],
+        ["Thời gian: Buổi sáng ngày 20/12/2024."],
+    ])
+    pdf.set_y(pdf.h - 37)
+    _justified(pdf, [["Trong quá trình thực hiện, nếu có vướng mắc, các trường báo cáo về",
+                      "Phòng Giáo dục và Đào tạo (bộ phận Mầm non) để được hướng dẫn."]])
+    pdf.output(tmp_path / "wrapped.pdf")
+
+    lines = read_text(tmp_path / "wrapped.pdf")[0].splitlines()
+
+    assert lines == [
+        "UBND HUYỆN AN LÃO PHÒNG GIÁO DỤC VÀ ĐÀO TẠO CỘNG HÒA XÃ HỘI CHỦ NGHĨA",  # a header line stays one
+        "Các trường mầm non gửi danh sách giáo viên tham dự hội thi về Phòng Giáo dục và Đào tạo qua hộp thư "
+        "điện tử của Công văn số 12/PGDĐT-MN trước ngày 15/12/2024.",
+        "Mỗi trường cử 03 giáo viên gồm: giáo viên dạy giỏi cấp trường, tổ trưởng chuyên môn và một giáo viên trẻ.",
+        "Địa điểm: Hội trường Ủy ban nhân dân huyện.",  # short lines that end paragraphs stay apart
+        "Thời gian: Buổi sáng ngày 20/12/2024.",
+        "Trong quá trình thực hiện, nếu có vướng mắc, các trường báo cáo về Phòng Giáo dục và Đào tạo "
+        "(bộ phận Mầm non) để được hướng dẫn.",  # across the page break
+    ]
+
+
+def test_pdf_table_row_drawn_in_strips_is_one_row_and_a_sub_row_with_its_own_date_keeps_its_cells(tmp_path):
+    pdf = _pdf(font_size=11)
+    with pdf.table(col_widths=(12, 90, 40, 48), first_row_as_headings=False) as table:
+        for cells in [("TT", "Nội dung", "Chủ trì", "Thời gian"),
+                      ("1", "Nộp danh sách giáo viên dự thi.", "Các trường", "Trước ngày 10/11/2024")]:
+            row = table.row()
+            for cell in cells:
+                row.cell(cell)
+        # Word's row of two paragraphs, exported with a rule between them: number and date span both.
+        row = table.row()
+        row.cell("2", rowspan=2)
+        row.cell("Thu nhận hồ sơ và lập danh")
+        row.cell("Các")
+        row.cell("Từ ngày 16/11 đến hết ngày 25/11/2024", rowspan=2)
+        row = table.row()
+        row.cell("sách dự thi.")
+        row.cell("trường")
+        # Two tasks under one number and one lead, each with its own date.
+        row = table.row()
+        row.cell("3", rowspan=2)
+        row.cell("Chấm thi vòng 1")
+        row.cell("Ban giám khảo", rowspan=2)
+        row.cell("Ngày 01/12/2024")
+        row = table.row()
+        row.cell("Chấm thi vòng 2")
+        row.cell("Ngày 08/12/2024")
+    pdf.output(tmp_path / "strips.pdf")
+
+    assert read_text(tmp_path / "strips.pdf")[0].splitlines() == [
+        "TT\tNội dung\tChủ trì\tThời gian",
+        "1\tNộp danh sách giáo viên dự thi.\tCác trường\tTrước ngày 10/11/2024",
+        "2\tThu nhận hồ sơ và lập danh sách dự thi.\tCác trường\tTừ ngày 16/11 đến hết ngày 25/11/2024",
+        "3\tChấm thi vòng 1\tBan giám khảo\tNgày 01/12/2024",
+        "\tChấm thi vòng 2\tBan giám khảo\tNgày 08/12/2024",  # the merged lead said again, as Word shows it
+    ]
+
+
 # --- .md -----------------------------------------------------------------------------------
 
 CRAWL = """\
@@ -409,6 +496,8 @@ sinh, các đơn vị thực hiện như sau:
 - Hạn
 chế các hoạt động ngoài trời khi **(VN_AQI ≥
 301)**.
+**Điều 2.** Danh mục các khoản
+thu và mức thu dịch vụ
 |
 **STT**
 |
@@ -447,9 +536,8 @@ def test_markdown_crawl_joins_wrapped_lines_and_reads_cells(tmp_path):
         " các biện pháp cấp bách (Văn bản đính kèm);",
         "Nhằm đảm bảo sức khỏe cho học sinh, các đơn vị thực hiện như sau:",
         "- Hạn chế các hoạt động ngoài trời khi (VN_AQI ≥ 301).",
-        "STT",
-        "Cấp học",
-        "Mức thu",
+        "Điều 2. Danh mục các khoản thu và mức thu dịch vụ",  # a bold label does not end its line's paragraph
+        "STT\tCấp học\tMức thu",  # the header row, apart from the text the crawl put in the row's first cell
         "1\tGiáo dục mầm non\t80",
         "Nơi nhận: - Như trên.\tKT. GIÁM ĐỐC",
     ]
