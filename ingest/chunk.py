@@ -5,7 +5,9 @@ fits in MAX_CHARS is one chunk, so a short "1. Thời gian" travels with its hea
 siblings instead of being a 50-character fragment. A longer section is cut below: its own lines
 first, then its subsections, where consecutive short subsections share a chunk (owned by the
 parent, whose path then names them all) and a long one is cut the same way in turn; a single
-paragraph longer than MAX_CHARS is cut at sentence ends. A chunk never spans two months of a
+paragraph longer than MAX_CHARS is cut at sentence ends. At the top, short numbered sections
+share chunks the same way ("III. ĐỐI TƯỢNG", "IV. NỘI DUNG", "V. THỜI GIAN"), but the header, a
+part, a chapter, an appendix and the recipients stay apart. A chunk never spans two months of a
 schedule: a subsection that is, or holds, a month is never packed with its siblings.
 
 A chunk inside a table that does not show the table's header row carries it as the last step
@@ -74,7 +76,7 @@ def make_chunks(text: str, sections: list[Section]) -> list[Chunk]:
         return lines[bisect_left(line_starts, start):bisect_left(line_starts, end)]
 
     def flush(owner: int | None, units: list[_Unit]) -> None:
-        for group in _pack(units, owner is not None):
+        for group in _pack(units, owner is not None, sections):
             sole = group[0].section if len(group) == 1 else None
             emit(owner if sole is None else sole, group[0].start, group[-1].end)
         units.clear()
@@ -105,19 +107,37 @@ def make_chunks(text: str, sections: list[Section]) -> list[Chunk]:
     return chunks
 
 
-def _pack(units: list[_Unit], share: bool):
+def _pack(units: list[_Unit], share: bool, sections: list[Section]):
     """Consecutive units grouped up to MAX_CHARS. Without `share` (the top level, where a group
-    would have no common section to name) only lines outside any section are grouped."""
+    has no common section to name) lines outside any section are grouped with each other, and
+    short numbered sections with each other ("III. ĐỐI TƯỢNG", "IV. NỘI DUNG", "V. THỜI GIAN VÀ
+    ĐỊA ĐIỂM": a few lines each, which alone say too little to be found); never the header
+    with the body, nor a title, a part, a chapter, an appendix or the recipients with anything."""
     group: list[_Unit] = []
     for unit in units:
         joins = group and unit.end - group[0].start <= MAX_CHARS and (
-            share or (unit.section is None and group[-1].section is None))
+            share or (unit.section is None and group[-1].section is None)
+            or (_numbered(sections, unit.section) and _numbered(sections, group[-1].section)))
         if group and not joins:
             yield group
             group = []
         group.append(unit)
     if group:
         yield group
+
+
+# Labels of the document's own divisions, each a whole of its own however short: a part, a
+# chapter, an appendix, the recipients.
+_DIVISION = re.compile(r"^(?:phần|chương|phụ lục|nơi nhận)\b", re.I)
+
+
+def _numbered(sections: list[Section], ordinal: int | None) -> bool:
+    """Whether a section is a numbered heading of the body ("III.", "Điều 4", "2."), which
+    may share a chunk with its short neighbours."""
+    if ordinal is None:
+        return False
+    label = sections[ordinal].label
+    return bool(label) and not _DIVISION.match(label)
 
 
 def _line_spans(text: str, line: Line) -> list[tuple[int, int]]:

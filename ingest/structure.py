@@ -116,7 +116,7 @@ def heading_of(line: str) -> tuple[str, str, str] | None:
 def _is_title(line: str) -> bool:
     # A short ALL-CAPS line with no numbering: a title block or an appendix heading
     # ("KẾ HOẠCH TRỌNG TÂM THÁNG").
-    return len(line) <= 100 and len(line.split()) >= 2 and _is_caps(line)
+    return len(line) <= 200 and len(line.split()) >= 2 and _is_caps(line)
 
 
 def _is_caps(line: str) -> bool:

@@ -73,3 +73,20 @@ def test_a_header_laid_out_as_a_table_is_not_a_column_header():
     chunks = chunks_of("UBND XÃ SƠN THUỶ\tTRƯỜNG MN NINH LAI\nSố: 36/KH-Ntr\tNinh Lai, ngày 15 tháng 9 năm 2025\n"
                        "I. MỤC ĐÍCH\nGiữ gìn vệ sinh trường lớp.")
     assert [c.path for c in chunks] == ["", "I. MỤC ĐÍCH"]
+
+
+def test_short_numbered_sections_of_the_body_share_a_passage_but_the_header_and_appendix_do_not():
+    chunks = chunks_of(
+        "SỞ GIÁO DỤC VÀ ĐÀO TẠO\nSố: 12/KH-SGDĐT\nKẾ HOẠCH\nĐón đoàn kiểm tra công tác bán trú\n"
+        "I. MỤC ĐÍCH\n" + FILLER * 8 + "\n"
+        "II. ĐỐI TƯỢNG KIỂM TRA\nCác trường mầm non công lập trên địa bàn.\n"
+        "III. THỜI GIAN VÀ ĐỊA ĐIỂM\nThời gian: Buổi sáng, ngày 18 tháng 4 năm 2026.\n"
+        "Địa điểm: Trường Mầm non Hoa Sen.\n"
+        "Nơi nhận:\n- Như trên;\n- Lưu: VT.\n"
+        "Phụ lục I\nDANH SÁCH TRƯỜNG\n1. Trường Mầm non Hoa Sen.")
+    visit = holding(chunks, "ngày 18 tháng 4")
+    # Alone, "Thời gian: Buổi sáng, ngày 18 …" says nothing of what is inspected; with its
+    # neighbour the passage names the inspection it dates.
+    assert "II. ĐỐI TƯỢNG KIỂM TRA" in visit.text and "Địa điểm" in visit.text
+    assert "Nơi nhận" not in visit.text and "DANH SÁCH" not in visit.text and "MỤC ĐÍCH" not in visit.text
+    assert "Số: 12/KH-SGDĐT" not in holding(chunks, "MỤC ĐÍCH").text

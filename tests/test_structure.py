@@ -164,3 +164,14 @@ def test_a_wrapped_line_citing_an_article_of_another_text_is_body():
                  "b) Trẻ em khuyết tật.") == [
         ("Điều 7", "Hỗ trợ ăn trưa", None), ("a)", "Không có nguồn nuôi dưỡng được quy định tại khoản 1", "Điều 7"),
         ("b)", "Trẻ em khuyết tật.", "Điều 7")]
+
+
+def test_a_long_all_caps_line_after_the_body_is_a_title_that_holds_the_table_under_it():
+    text = normalize(
+        "III. Chế độ chính sách cho trẻ nhà trẻ\n- Hỗ trợ ăn trưa 360.000đ/ tháng x 9 tháng\n"
+        "DANH SÁCH CÁC KHOẢN THU MÀ NHÀ TRƯỜNG THU KHI TRẺ ĐẾN TRƯỜNG THEO NGHỊ QUYẾT SỐ 14/2022/NQ-HĐND CỦA TỈNH\n"
+        "TT\tNội dung thu\tĐơn vị tính\tMức thu\n1\tTiền ăn bán trú\tĐồng/trẻ/ngày\t17,000")
+    sections = parse_sections(text, "2025-2026")
+    fee = next(s for s in sections if text[s.start:s.end].startswith("DANH SÁCH"))
+    assert fee.parent is None and "Tiền ăn bán trú" in text[fee.start:fee.end]
+    assert "Tiền ăn bán trú" not in text[sections[0].start:sections[0].end]
