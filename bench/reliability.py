@@ -86,7 +86,7 @@ def bad_inputs(folder: Path) -> list[Path]:
     long = more / "too-long.txt"
     long.write_text("\n".join(lines * (readers.MAX_TEXT_CHARS // len("\n".join(lines)) + 1)), encoding="utf-8")
     inputs.append(long)
-    articles = write_directive(more / "10001-articles.docx", [f"Điều {i}. Quy định số {i}" for i in range(1, 10_001)])
+    articles = write_directive(more / "10001-chapters.docx", [f"Chương {i}. Quy định số {i}" for i in range(1, 10_001)])
     inputs.append(articles)
     return inputs
 

@@ -25,11 +25,14 @@ from .directives import write_directive
 
 
 def write_plan(path: Path, deadline: str, sections: int) -> Path:
-    """A plan with one numbered section per month item: as many chunks as sections, at least."""
+    """A plan with one numbered section per month item, each too long to share a chunk with
+    the next: as many chunks as sections, at least."""
     body = []
+    details = " Nội dung gồm: chuẩn bị đồ dùng, phân công giáo viên, mời cha mẹ trẻ tham dự, tổng hợp ý kiến." * 3
     for i in range(1, sections + 1):
         body += [f"{i}. Nội dung công việc số {i}",
-                 f"- Tổ chức hoạt động chuyên đề {i} cho trẻ, báo cáo kết quả về ban giám hiệu trước ngày {deadline}."]
+                 f"- Tổ chức hoạt động chuyên đề {i} cho trẻ, báo cáo kết quả về ban giám hiệu trước ngày {deadline}."
+                 + details]
     return write_directive(path, body)
 
 
