@@ -27,7 +27,7 @@ RIVAL_POOL = 10
 MAX_CITATIONS = 5
 TITLE_WIDTH = 110
 RUN_ON_CHARS = 300
-_FACT_INTENTS = ("when", "how_many", "where")
+_FACT_INTENTS = ("when", "how_many", "how_much", "where")
 # A sentence that states what was asked (a date for "khi nào") beats one that only echoes the question.
 STATES_ASKED_BONUS = 0.25
 RIVAL_COVERAGE_GAP = 0.35
@@ -36,10 +36,12 @@ WINDOW_SENTENCES = 3
 WINDOW_CHARS = 450
 CONTRADICTION_PENALTY = 0.5
 
+# Amounts of money: "450.000 đồng/tháng", "700.000 đồng/nhóm/tháng", "35.000đ", "17,000", "1,5 triệu đồng", "50.000 triệu đồng".
+_MONEY = (r"\d{1,3}(?:[\.,]\d{3})+(?:\s*(?:triệu|tỷ|nghìn|ngàn))?\s*(?:đồng|đ|VNĐ|vnđ)?(?:\s*/\s*[^\W\d_]+(?:\s[^\W\d_]+)?){0,2}"
+          r"|\d+(?:,\d+)?\s*(?:triệu|tỷ|nghìn|ngàn)\s*(?:đồng|đ)(?:\s*/\s*[^\W\d_]+)?")
+_HOW_MUCH = re.compile(_MONEY, re.I)
 _HOW_MANY = re.compile(
-    # Amounts of money: "450.000 đồng/tháng", "35.000đ", "17,000", "1,5 triệu đồng", "50.000 triệu đồng".
-    r"\d{1,3}(?:[\.,]\d{3})+(?:\s*(?:triệu|tỷ|nghìn|ngàn))?\s*(?:đồng|đ|VNĐ|vnđ)?(?:\s*/\s*[^\W\d_]+(?:\s[^\W\d_]+)?)?"
-    r"|\d+(?:,\d+)?\s*(?:triệu|tỷ|nghìn|ngàn)\s*(?:đồng|đ)(?:\s*/\s*[^\W\d_]+)?"
+    _MONEY +
     r"|(?:tối thiểu|tối đa|ít nhất|trên|dưới|đạt|giảm|tăng)?\s*\d+(?:[\.,]\d+)?\s*%"
     r"|\d+(?:[\.,]\d+)?\s*(?:lần\s*/\s*\w+|lần|giáo viên|trẻ|nhóm|lớp|trường|người|tháng|ngày|tuổi)"
     r"(?:\s*/\s*\w+)?", re.I)
@@ -240,8 +242,8 @@ def _asked_facts(intent: str, sentence: str) -> list[str]:
     """The dates, numbers or places of the asked kind that a sentence states."""
     if intent == "when":
         found = find_when(sentence)
-    elif intent == "how_many":
-        found = [m.group(0).strip() for m in _HOW_MANY.finditer(sentence)]
+    elif intent in ("how_many", "how_much"):
+        found = [m.group(0).strip() for m in (_HOW_MUCH if intent == "how_much" else _HOW_MANY).finditer(sentence)]
     elif intent == "where":
         found = [m.group(0).strip() for m in _WHERE.finditer(sentence)]
     else:
@@ -326,7 +328,7 @@ def _window_end(sentences: list[str], best: int, intent: str) -> int:
     end = best + 1
     if sentences[best].endswith(":") or _NUMBERED_HEADING.match(sentences[best]):
         end = min(len(sentences), end + 1)
-    if intent in ("when", "how_many", "where") and not _states_fact(intent, " ".join(sentences[best:end])):
+    if intent in _FACT_INTENTS and not _states_fact(intent, " ".join(sentences[best:end])):
         for j in range(end, min(len(sentences), best + 1 + WINDOW_SENTENCES)):
             if _states_fact(intent, sentences[j]):
                 if sum(map(len, sentences[best:j + 1])) <= WINDOW_CHARS:

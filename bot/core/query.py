@@ -20,13 +20,17 @@ _TOKEN = re.compile(r"[^\W_]+(?:[&/][^\W_]+)*|\d+(?:[/,\.]\d+)*%?", re.UNICODE)
 _LETTERS_DIGITS = re.compile(r"^([^\W\d_]+)(\d+)$")
 
 
+# Accented, so "ưu tiên" and "đầu tiên" are not money; "đồng" alone is left out ("hội đồng").
+_MONEY_WORDS = re.compile(r"(?<!\w)(?:tiền|(?:học|kinh|chi|lệ)\s+phí|phí|mức\s+thu|khoản\s+thu|lương|phụ\s+cấp"
+                          r"|trợ\s+cấp|mức\s+hỗ\s+trợ)(?!\w)", re.I)
+
 @dataclass
 class Query:
     original: str
     text: str  # politeness removed, abbreviations spelled out, diacritics restored: embedded and shown back
     terms: list[str]  # folded content words for keyword search
     phrases: list[str]  # folded adjacent word pairs: Vietnamese meaning lives in syllable pairs
-    intent: str  # "when", "how_many", "where" or "fact"
+    intent: str  # "when", "how_many", "how_much" (money), "where", "fact" or "agenda"
     words: list[str] = field(default_factory=list)  # lower-case content words as typed, "" at gaps
     synonym_words: list[str] = field(default_factory=list)  # the same with staff-room words in directive terms
     expansions: list[str] = field(default_factory=list)  # abbreviations spelled out: "bc → báo cáo"
@@ -80,7 +84,7 @@ def understand(question: str, restorer: Restorer | None = None) -> Query:
     month = _agenda_month(folded_words)
     return Query(original=question, text=text, terms=list(dict.fromkeys(terms)),
                  phrases=list(dict.fromkeys(phrases)),
-                 intent="agenda" if month else _intent(" ".join(folded_words)), month=month,
+                 intent="agenda" if month else _intent(text, folded_words), month=month,
                  words=words, synonym_words=synonym_words, expansions=expansions, synonyms=synonyms,
                  form=restoration.form if restoration else "accented", readings=list(dict.fromkeys(texts)),
                  stripped=_removed(tokens, kept), restoration=restoration)
@@ -201,9 +205,11 @@ def _agenda_month(folded_words: list[str]) -> str:
     return f"{int(m.group(1))}/{m.group(2)}" if m.group(2) else str(int(m.group(1)))
 
 
-def _intent(folded: str) -> str:
-    padded = f" {folded} "
+def _intent(text: str, folded_words: list[str]) -> str:
+    padded = f" {' '.join(folded_words)} "
     for intent, cues in (("when", WHEN_CUES), ("where", WHERE_CUES), ("how_many", HOW_MANY_CUES)):
         if any(f" {cue} " in padded for cue in cues):
-            return intent
+            # "bao nhiêu" about fees, support or pay asks for an amount of money, not a count:
+            # "mỗi nhóm … được hỗ trợ kinh phí bao nhiêu" is answered by "700.000 đồng", not "15 trẻ".
+            return "how_much" if intent == "how_many" and _MONEY_WORDS.search(text) else intent
     return "fact"

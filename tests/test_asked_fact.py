@@ -1,0 +1,27 @@
+"""What kind of fact a question asks for, and the piece of a sentence an answer leads with."""
+from __future__ import annotations
+
+import pytest
+
+from bot.core.answer import extract_fact
+from bot.core.query import understand
+
+SUPPORT = ("Mỗi nhóm 15 trẻ em từ 03 đến 12 tháng tuổi, trong đó ít nhất có 04 trẻ em bán trú thì được "
+           "hưởng 01 định mức 700.000 đồng/nhóm/tháng")
+
+
+@pytest.mark.parametrize("question, intent", [
+    ("Mỗi nhóm trẻ được hỗ trợ kinh phí bao nhiêu một tháng?", "how_much"),
+    ("Tiền ăn bán trú thu tối đa bao nhiêu?", "how_much"),
+    ("Học phí năm nay bao nhiêu ạ", "how_much"),
+    ("Mỗi nhóm có bao nhiêu trẻ?", "how_many"),
+    ("Trường có bao nhiêu trẻ được ưu tiên?", "how_many"),  # "ưu tiên" is not money
+    ("Hội đồng xét duyệt có bao nhiêu người?", "how_many"),  # nor is "hội đồng"
+])
+def test_a_question_about_fees_or_support_asks_for_an_amount_of_money(question, intent):
+    assert understand(question).intent == intent
+
+
+def test_a_money_question_leads_with_the_amount_not_the_counts_before_it():
+    assert extract_fact("how_much", SUPPORT, {}).startswith("700.000 đồng/nhóm/tháng")
+    assert extract_fact("how_many", SUPPORT, {}).startswith("15 trẻ")
