@@ -17,6 +17,7 @@ SUPPORT = ("Mỗi nhóm 15 trẻ em từ 03 đến 12 tháng tuổi, trong đó 
     ("Mỗi nhóm có bao nhiêu trẻ?", "how_many"),
     ("Trường có bao nhiêu trẻ được ưu tiên?", "how_many"),  # "ưu tiên" is not money
     ("Hội đồng xét duyệt có bao nhiêu người?", "how_many"),  # nor is "hội đồng"
+    ("Cha mẹ trẻ đóng góp bao nhiêu phần trăm tiền sữa?", "how_many"),  # a share of money
 ])
 def test_a_question_about_fees_or_support_asks_for_an_amount_of_money(question, intent):
     assert understand(question).intent == intent
@@ -25,3 +26,7 @@ def test_a_question_about_fees_or_support_asks_for_an_amount_of_money(question, 
 def test_a_money_question_leads_with_the_amount_not_the_counts_before_it():
     assert extract_fact("how_much", SUPPORT, {}).startswith("700.000 đồng/nhóm/tháng")
     assert extract_fact("how_many", SUPPORT, {}).startswith("15 trẻ")
+
+
+def test_an_amount_ends_at_its_unit_not_at_a_tables_multiplication_sign():
+    assert extract_fact("how_much", "Hỗ trợ chi phí học tập 150.000 đ/ tháng x 9 tháng", {}).startswith("150.000 đ/ tháng (")

@@ -37,7 +37,7 @@ WINDOW_CHARS = 450
 CONTRADICTION_PENALTY = 0.5
 
 # Amounts of money: "450.000 đồng/tháng", "700.000 đồng/nhóm/tháng", "35.000đ", "17,000", "1,5 triệu đồng", "50.000 triệu đồng".
-_MONEY = (r"\d{1,3}(?:[\.,]\d{3})+(?:\s*(?:triệu|tỷ|nghìn|ngàn))?\s*(?:đồng|đ|VNĐ|vnđ)?(?:\s*/\s*[^\W\d_]+(?:\s[^\W\d_]+)?){0,2}"
+_MONEY = (r"\d{1,3}(?:[\.,]\d{3})+(?:\s*(?:triệu|tỷ|nghìn|ngàn))?\s*(?:đồng|đ|VNĐ|vnđ)?(?:\s*/\s*[^\W\d_]+(?:\s[^\W\d_]{2,})?){0,2}"
           r"|\d+(?:,\d+)?\s*(?:triệu|tỷ|nghìn|ngàn)\s*(?:đồng|đ)(?:\s*/\s*[^\W\d_]+)?")
 _HOW_MUCH = re.compile(_MONEY, re.I)
 _HOW_MANY = re.compile(

@@ -23,6 +23,7 @@ _LETTERS_DIGITS = re.compile(r"^([^\W\d_]+)(\d+)$")
 # Accented, so "ưu tiên" and "đầu tiên" are not money; "đồng" alone is left out ("hội đồng").
 _MONEY_WORDS = re.compile(r"(?<!\w)(?:tiền|(?:học|kinh|chi|lệ)\s+phí|phí|mức\s+thu|khoản\s+thu|lương|phụ\s+cấp"
                           r"|trợ\s+cấp|mức\s+hỗ\s+trợ)(?!\w)", re.I)
+_SHARE_CUES = ("phan tram", "ty le", "ti le")
 
 @dataclass
 class Query:
@@ -211,5 +212,7 @@ def _intent(text: str, folded_words: list[str]) -> str:
         if any(f" {cue} " in padded for cue in cues):
             # "bao nhiêu" about fees, support or pay asks for an amount of money, not a count:
             # "mỗi nhóm … được hỗ trợ kinh phí bao nhiêu" is answered by "700.000 đồng", not "15 trẻ".
-            return "how_much" if intent == "how_many" and _MONEY_WORDS.search(text) else intent
+            # "bao nhiêu phần trăm tiền sữa" still asks for a share.
+            money = _MONEY_WORDS.search(text) and not any(f" {cue} " in padded for cue in _SHARE_CUES)
+            return "how_much" if intent == "how_many" and money else intent
     return "fact"
