@@ -19,3 +19,7 @@ class EmptyDocument(IngestError):
 
 class TooLarge(IngestError):
     """Over one of the limits that keep a single file from taking minutes or gigabytes."""
+
+
+class OverTime(TooLarge):
+    """The file's time budget (Limits.seconds) ran out before it was read and embedded."""

@@ -74,6 +74,8 @@ class Source:
     size: int
     format: str  # "txt", "md", "docx", "doc", "pdf"
     extraction: str = ""  # how the text was obtained: "text", "python-docx", "pdfplumber", "antiword", "tesseract"
+    pages_without_text: int = 0  # a PDF's pages with no text layer (scans): what OCR is for
+    ocr_pages: int = 0  # of them, the pages OCR read; fewer when it stopped at its page limit
 
 
 @dataclass

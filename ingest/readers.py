@@ -15,6 +15,7 @@ import unicodedata
 import zipfile
 from bisect import bisect_right
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import docx
@@ -28,25 +29,19 @@ from pdfminer.pdftypes import PDFStream, resolve1
 from PIL import Image
 
 from ingest.errors import CorruptFile, EmptyDocument, IngestError, TooLarge, UnsupportedFile
+from ingest.limits import Budget, Limits, number as _number
 
 SUPPORTED_EXTENSIONS = (".docx", ".doc", ".pdf", ".txt", ".md")
 # Extensions whose files may hold text with or without markup (offices save Word's "web page"
 # and plain text under a .doc name); a .docx or .pdf that turns out to be text is damaged.
 _TEXT_EXTENSIONS = (".doc", ".txt", ".md")
 
-# Limits, so that one file cannot hold up ingestion for minutes or take gigabytes:
-# Scanned directives run to a few MB a page at most and Telegram hands bots files of 20 MB or less.
-MAX_FILE_BYTES = 40 * 1024 * 1024
-# The longest real directives (a circular with its appendices) are ~300,000 characters. Every
-# 100,000 characters are ~150 passages to embed, 30-60 s of a shared 2-core machine's CPU.
-MAX_TEXT_CHARS = 500_000
 # What a .docx may unpack to, judged from the sizes its zip declares (zipfile never reads past
 # them). lxml holds an XML part at ~10x its size, and the document.xml of a 300-page directive is
-# a few MB; pictures are kept in memory whole but not parsed.
+# a few MB; pictures are kept in memory whole but not parsed. No real .docx comes near: these are
+# not settings (the other limits are, in ingest.limits.Limits).
 MAX_DOCX_XML_BYTES = 50 * 1024 * 1024
 MAX_DOCX_BYTES = 200 * 1024 * 1024
-# tesseract reads a page in 5-10 s on one core: 20 pages is a minute or two on this machine.
-MAX_OCR_PAGES = 20
 
 # Word's Symbol-font bullet, left in the text by copy-paste and by catdoc.
 _PRIVATE_BULLET = "\uf0b7"
@@ -55,15 +50,34 @@ _TOOL_TIMEOUT = 600
 _MB = 1024 * 1024
 
 
-def read_text(path: Path) -> tuple[str, str]:
-    """Return (raw_text, extraction_method) for a directive file, read by what its bytes are,
-    whatever its extension says.
+@dataclass
+class Reading:
+    """What a file's bytes gave: its raw text, how it was obtained, and for a PDF how much OCR
+    read (the admin is told when OCR stopped at its page limit)."""
+    text: str
+    method: str
+    pages_without_text: int = 0  # PDF pages whose text layer is (almost) empty: what OCR is for
+    ocr_pages: int = 0  # of those, the pages OCR read (at most Limits.ocr_pages)
 
-    extraction_method is "text", "html", "mhtml", "rtf", "docx", "pdfplumber", "antiword",
-    "catdoc" or "tesseract" (with the pages read when OCR stopped early: "tesseract 20/200").
+
+def read_text(path: Path, limits: Limits | None = None, budget: Budget | None = None) -> tuple[str, str]:
+    """Return (raw_text, extraction_method) for a directive file: `read_file`'s text and method."""
+    reading = read_file(path, limits, budget)
+    return reading.text, reading.method
+
+
+def read_file(path: Path, limits: Limits | None = None, budget: Budget | None = None) -> Reading:
+    """Read a directive file by what its bytes are, whatever its extension says, within `limits`
+    (default: Limits()) and `budget` (default: limits' time budget, from now).
+
+    The method is "text", "html", "mhtml", "rtf", "docx", "pdfplumber", "antiword", "catdoc",
+    "tesseract" (a scan), or "pdfplumber+tesseract" (a PDF with some scanned pages); OCR that
+    stopped at the page limit adds the pages read: "tesseract 20/200".
     Raises an IngestError subclass whose message is a one-line Vietnamese reason.
     """
     path = Path(path)
+    limits = limits or Limits()
+    budget = budget or limits.budget()
     if path.name.startswith("~$"):
         raise UnsupportedFile(f"{path.name} là tệp khóa tạm của Word (tạo ra khi đang mở tệp), không phải văn bản")
     extension = path.suffix.lower()
@@ -73,20 +87,22 @@ def read_text(path: Path) -> tuple[str, str]:
         )
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise TooLarge(f"Tệp quá lớn ({size / _MB:.0f} MB; nhận tối đa {MAX_FILE_BYTES // _MB} MB). "
-                           "Hãy tách thành các tệp nhỏ hơn hoặc gửi bản không kèm ảnh")
+        if size > limits.file_mb * _MB:
+            raise TooLarge(f"Tệp quá lớn ({size / _MB:.0f} MB; nhận tối đa {limits.file_mb} MB, đặt bằng "
+                           f"{limits.setting('file_mb')}). Hãy tách thành các tệp nhỏ hơn hoặc gửi bản không kèm ảnh")
         data = path.read_bytes()
     except OSError as error:
         raise IngestError(f"Không mở được tệp {path.name}: {error.strerror}") from error
     if not data:
         raise EmptyDocument("Tệp rỗng (0 byte)")
 
+    reading = None
     if b"%PDF-" in data[:1024]:  # the PDF standard lets the header start anywhere in the first 1 KB
-        text, method = _read_pdf(path)
+        reading = _read_pdf(path, limits, budget)
+        text, method = reading.text, reading.method
     elif data.startswith(b"PK\x03\x04"):
         _check_unzipped_size(path, extension)
-        text, method = _read_docx(path, extension), "docx"
+        text, method = _read_docx(path, extension, budget), "docx"
     elif data.startswith(_OLE_MAGIC):
         text, method = _read_doc(path, extension)
     elif data.lstrip().startswith(b"{\\rtf"):
@@ -104,20 +120,18 @@ def read_text(path: Path) -> tuple[str, str]:
     text = unicodedata.normalize("NFC", text.replace(_PRIVATE_BULLET, ""))
     if not any(ch.isalpha() for ch in text):
         raise EmptyDocument("Tệp rỗng: không có nội dung chữ")
-    if len(text) > MAX_TEXT_CHARS:
-        raise TooLarge(f"Văn bản quá dài ({_number(len(text))} ký tự; nhận tối đa {_number(MAX_TEXT_CHARS)}). "
-                       "Hãy tách thành các tệp nhỏ hơn")
+    if len(text) > limits.chars:
+        raise TooLarge(f"Văn bản quá dài ({_number(len(text))} ký tự; nhận tối đa {_number(limits.chars)}, "
+                       f"đặt bằng {limits.setting('chars')}). Hãy tách thành các tệp nhỏ hơn")
     problem = text_problem(text)
     if problem:
         raise UnsupportedFile(f"Không nhận tệp này: {problem}")
     if method == "text" and extension == ".md":  # only once the text is known to be short enough
         text = read_markdown(text)
-    return text, method
-
-
-def _number(value: int) -> str:
-    """1.000.000: Vietnamese groups thousands with dots."""
-    return f"{value:,}".replace(",", ".")
+    if reading is None:
+        return Reading(text, method)
+    reading.text = text
+    return reading
 
 
 # --- is it text? ---------------------------------------------------------------------------
@@ -246,18 +260,23 @@ def _check_unzipped_size(path: Path, extension: str) -> None:
                        f"{MAX_DOCX_BYTES // _MB} MB cả ảnh): có thể là tệp nén độc hại")
 
 
-def _read_docx(path: Path, extension: str) -> str:
+def _read_docx(path: Path, extension: str, budget: Budget) -> str:
     try:
         document = docx.Document(str(path))
         numbering = _Numbering(document.part)
-        return "\n".join(_block_lines(document.element.body, numbering))
+        return "\n".join(_block_lines(document.element.body, numbering, budget))
+    except IngestError:
+        raise
     except Exception as error:  # zipfile, lxml and python-docx each fail their own way on a damaged file
         raise CorruptFile(f"Tệp {extension} bị hỏng hoặc không đúng định dạng") from error
 
 
-def _block_lines(container, numbering: _Numbering) -> list[str]:
+def _block_lines(container, numbering: _Numbering, budget: Budget | None = None) -> list[str]:
+    """The lines of a body or cell; `budget` is checked at each top-level paragraph or table."""
     lines: list[str] = []
     for child in container.iterchildren():
+        if budget is not None:
+            budget.check("đọc văn bản Word")
         if child.tag == _W_P:
             lines.extend(_paragraph_lines(child, numbering))
         elif child.tag == _W_TBL:
@@ -877,10 +896,11 @@ def _docbook_tables(xml: bytes) -> list[list[str]]:
     ]
 
 
-def _run(command: list[str], env: dict[str, str] | None = None) -> bytes | None:
-    """stdout of a successful run, None if the tool failed or hung."""
+def _run(command: list[str], env: dict[str, str] | None = None, timeout: float = _TOOL_TIMEOUT) -> bytes | None:
+    """stdout of a successful run, None if the tool failed or hung (ran past `timeout` seconds)."""
     try:
-        result = subprocess.run(command, capture_output=True, timeout=_TOOL_TIMEOUT, env=env, check=False)
+        result = subprocess.run(command, capture_output=True, timeout=min(timeout, _TOOL_TIMEOUT), env=env,
+                                check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return result.stdout if result.returncode == 0 else None
@@ -888,28 +908,74 @@ def _run(command: list[str], env: dict[str, str] | None = None) -> bytes | None:
 
 # --- .pdf --------------------------------------------------------------------------------
 
-def _read_pdf(path: Path) -> tuple[str, str]:
+def _read_pdf(path: Path, limits: Limits, budget: Budget) -> Reading:
+    """The text layer of each page; pages without one (scans) read by OCR, at most
+    limits.ocr_pages of them."""
     try:
         with pdfplumber.open(path) as pdf:
+            count = len(pdf.pages)
+            if count > limits.pages:
+                raise TooLarge(f"PDF có quá nhiều trang ({_number(count)}; nhận tối đa {_number(limits.pages)}, "
+                               f"đặt bằng {limits.setting('pages')}). Hãy tách thành các tệp nhỏ hơn")
             for page in pdf.pages:
+                budget.check(f"đọc trang {page.page_number}/{count}")
                 _draw_annotation_appearances(page)
             pages = [_without_covered_blanks(page) for page in pdf.pages]
             furniture = _page_furniture(pages)
-            items, header = [], None
+            per_page, header, scans = [], None, []
             for page, boxes in zip(pages, furniture):
+                budget.check(f"đọc trang {page.page_number}/{count}")
+                if _is_scan(page):
+                    scans.append(page.page_number)
                 body = page.filter(lambda obj, boxes=boxes: not any(_centre_inside(obj, box) for box in boxes))
                 page_items, header = _page_items(body, header)
-                items.extend(page_items)
-            text = _join_wrapped(items)
+                per_page.append(page_items)
+    except IngestError:
+        raise
     except Exception as error:  # pdfminer raises its own and plain Python errors on damaged files
         if any(isinstance(arg, PDFPasswordIncorrect) for arg in error.args):
             raise UnsupportedFile("PDF được đặt mật khẩu; hãy gỡ mật khẩu rồi gửi lại") from error
         raise CorruptFile("Tệp .pdf bị hỏng hoặc không đúng định dạng") from error
-    if text.strip():
-        return text, "pdfplumber"
-    pages_read = min(len(pages), MAX_OCR_PAGES)
-    text = _ocr_pdf(path, pages_read, len(pages))
-    return text, "tesseract" if pages_read == len(pages) else f"tesseract {pages_read}/{len(pages)}"
+    text = _join_wrapped([item for items in per_page for item in items])
+    # No text layer at all: every page is for OCR (a scan, or text drawn as shapes); blank ones
+    # are skipped once rendered. Otherwise only the scanned pages among the typed ones.
+    without_text = list(range(1, count + 1)) if not re.search(r"\w\w", text) else scans
+    if not without_text:
+        return Reading(text, "pdfplumber")
+    read = without_text[:limits.ocr_pages]
+    # The rendered page shows everything its text layer holds (a signing stamp on a scan), so
+    # OCR's reading takes the place of that layer's few words.
+    for number, page_text in zip(read, _ocr_pdf(path, read, budget) if read else []):
+        per_page[number - 1] = [line for line in unwrap_lines(page_text).splitlines() if line.strip()]
+    text = _join_wrapped([item for items in per_page for item in items])
+    if not re.search(r"\w\w", text):
+        if not read:
+            raise EmptyDocument(f"PDF không có lớp chữ, và OCR đang tắt ({limits.setting('ocr_pages')}=0)")
+        where = (f"{len(read)} trang" if len(read) == count else
+                 f"{len(read)} trang đầu (trong {count} trang)" if len(without_text) == count else
+                 f"{len(read)} trang quét (trong {len(without_text)} trang không có lớp chữ)")
+        raise EmptyDocument(f"PDF không có lớp chữ và OCR không đọc được nội dung ở {where}")
+    method = "tesseract" if len(without_text) == count else "pdfplumber+tesseract"
+    if len(read) < len(without_text):
+        method += f" {len(read)}/{len(without_text)}"
+    return Reading(text, method, pages_without_text=len(without_text), ocr_pages=len(read))
+
+
+# A scanned page among typed ones: a picture covers most of it and its text layer holds at most
+# a few lines (a signing stamp's words laid over the scan). A typed page holds 1,500-3,000
+# letters; a short last page ("Nơi nhận", a signature) has no page-sized picture.
+_STAMP_LETTERS = 300
+_SCAN_COVER = 0.5
+
+
+def _is_scan(page) -> bool:
+    if sum(1 for char in page.chars if char["text"].isalpha()) >= _STAMP_LETTERS:
+        return False
+    area = float(page.width * page.height) or 1.0
+    covered = sum(max(0.0, min(float(image["x1"]), float(page.width)) - max(float(image["x0"]), 0.0))
+                  * max(0.0, min(float(image["bottom"]), float(page.height)) - max(float(image["top"]), 0.0))
+                  for image in page.images)
+    return covered >= _SCAN_COVER * area
 
 
 # Page furniture lives in the top and bottom strips of a page: page numbers ("2", "- 2 -",
@@ -1189,36 +1255,36 @@ def _centre_inside(obj, box) -> bool:
     return x0 <= (obj["x0"] + obj["x1"]) / 2 <= x1 and top <= (obj["top"] + obj["bottom"]) / 2 <= bottom
 
 
-def _ocr_pdf(path: Path, pages_read: int, page_count: int) -> str:
-    """OCR of the first `pages_read` pages; blank pages are not given to tesseract."""
+def _ocr_pdf(path: Path, numbers: list[int], budget: Budget) -> list[str]:
+    """OCR text of the given pages (1-based); blank pages are not given to tesseract."""
     _check_ocr_tools()
     # One tesseract per core: each is held to one thread, which is much faster on small machines.
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     with tempfile.TemporaryDirectory(prefix="congvan-ocr-") as folder:
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            pages = list(pool.map(lambda number: _ocr_page(path, number, folder, env), range(1, pages_read + 1)))
-    text = "\n".join(unwrap_lines(page.decode("utf-8", errors="replace").replace("\f", "")) for page in pages)
-    if not re.search(r"\w\w", text):
-        read = f"{pages_read} trang" if pages_read == page_count else f"{pages_read} trang đầu (trong {page_count} trang)"
-        raise EmptyDocument(f"PDF không có lớp chữ và OCR không đọc được nội dung ở {read}")
-    return text
+            pages = list(pool.map(lambda number: _ocr_page(path, number, folder, env, budget), numbers))
+    return [page.decode("utf-8", errors="replace").replace("\f", "") for page in pages]
 
 
-def _ocr_page(path: Path, number: int, folder: str, env: dict[str, str]) -> bytes:
+def _ocr_page(path: Path, number: int, folder: str, env: dict[str, str], budget: Budget) -> bytes:
+    doing = f"nhận dạng chữ (OCR) trang {number}"
+    budget.check(doing)
     # Uncompressed grey pages, rendered one at a time: PNG compression took longer than the
     # rendering, and only the pages being read are on disk.
     prefix = f"{folder}/page{number}"
     if _run(["pdftoppm", "-r", "300", "-gray", "-f", str(number), "-l", str(number), "-singlefile",
-             str(path), prefix]) is None:
+             str(path), prefix], timeout=budget.remaining()) is None:
+        budget.check(doing)  # stopped by the budget, not a broken page
         raise CorruptFile("PDF không có lớp chữ và không chuyển được thành ảnh để OCR")
     image = Path(f"{prefix}.pgm")
     try:
         if _is_blank(image):
             return b""
-        text = _run(["tesseract", str(image), "stdout", "-l", "vie"], env)
+        text = _run(["tesseract", str(image), "stdout", "-l", "vie"], env, timeout=budget.remaining())
     finally:
         image.unlink(missing_ok=True)
     if text is None:
+        budget.check(doing)
         raise IngestError("PDF không có lớp chữ và tesseract lỗi khi OCR")
     return text
 

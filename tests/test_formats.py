@@ -8,13 +8,19 @@ import random
 import unicodedata
 
 import pytest
+from fpdf import FPDF
+from typer.testing import CliRunner
 
+from bot.channels.cli import app
+from bot.core import config
 from ingest.errors import UnsupportedFile
+from ingest.limits import Limits
 from ingest.model import Source
 from ingest.parse import parse_file, parse_text
-from ingest.readers import read_text
+from ingest.readers import read_file, read_text
 
-from .directives import directive_lines, write_docx, write_pdf
+from .directives import FONT, directive_lines, write_docx, write_pdf
+from .test_readers import _scanned_pdf
 
 LINES = directive_lines()
 DEADLINE_LINE = LINES[16]  # "- Tổ chức hội thi ... trước ngày 15/12/2024;"
@@ -246,3 +252,71 @@ def test_a_document_read_from_a_lying_name_that_is_noise_is_refused(tmp_path):
 
     with pytest.raises(UnsupportedFile, match="tiếng Việt"):
         read_text(path)
+
+
+# --- a PDF with some scanned pages: OCR on those pages only ------------------------------------
+
+SCANNED = [["PHỤ LỤC KÈM THEO KẾ HOẠCH", "Cân đo chấm biểu đồ đợt 2"],
+           ["LỚP THAM GIA HỘI THI", "Lớp Chồi và lớp Lá"]]
+# A signing stamp's words laid over a scan as text: too few to count as the page's text.
+STAMP = "Ký bởi: Phòng Giáo dục và Đào tạo quận Cầu Giấy"
+
+
+def _text_pdf_with_scans(tmp_path, scans: list[list[str]]):
+    """The directive typed on two text pages, then one image-only page per entry of `scans` (its
+    lines rendered and put back as a picture, as tests/test_readers.py's scans are)."""
+    pictures = []
+    for i, lines in enumerate(scans):
+        folder = tmp_path / f"scan{i}"
+        folder.mkdir()
+        _scanned_pdf(folder, lines)
+        pictures.append(folder / "page.png")
+    pdf = FPDF(format="A4")
+    pdf.add_font("DejaVu", fname=str(FONT))
+    pdf.set_font("DejaVu", size=11)
+    half = len(LINES) // 2
+    for part in (LINES[:half], LINES[half:]):
+        pdf.add_page()
+        for line in part:
+            pdf.multi_cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
+    for picture in pictures:
+        pdf.add_page()
+        pdf.image(str(picture), x=0, y=0, w=210, h=297)
+        pdf.set_xy(100, 150)
+        pdf.set_font("DejaVu", size=6)
+        pdf.cell(0, 4, STAMP)
+        pdf.set_font("DejaVu", size=11)
+    pdf.output(str(tmp_path / "ke-hoach-kem-phu-luc.pdf"))
+    return tmp_path / "ke-hoach-kem-phu-luc.pdf"
+
+
+def test_a_text_pdf_with_a_scanned_page_gets_ocr_on_that_page_only(tmp_path):
+    reading = read_file(_text_pdf_with_scans(tmp_path, SCANNED[:1]))
+
+    assert (reading.method, reading.pages_without_text, reading.ocr_pages) == ("pdfplumber+tesseract", 1, 1)
+    lines = reading.text.splitlines()
+    # The typed pages come from their text layer, exactly and in order; the scan after them.
+    assert lines[:len(LINES)] == LINES
+    ocr = " ".join(lines[len(LINES):])
+    assert "PHỤ LỤC" in ocr and "biểu đồ" in ocr, ocr
+    assert reading.text.count("45/KH-MNHM") == 1
+
+
+def test_ocr_of_a_text_pdf_stops_at_the_page_limit_and_says_how_far_it_read(tmp_path):
+    reading = read_file(_text_pdf_with_scans(tmp_path, SCANNED), Limits(ocr_pages=1))
+
+    assert (reading.method, reading.pages_without_text, reading.ocr_pages) == ("pdfplumber+tesseract 1/2", 2, 1)
+    assert "biểu đồ" in reading.text and "THAM GIA" not in reading.text and "Chồi" not in reading.text
+    # The page OCR did not reach keeps what its text layer has: the stamp.
+    assert reading.text.splitlines()[-1] == STAMP
+
+
+@pytest.mark.model
+def test_the_ingest_summary_says_when_ocr_stopped_at_its_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "_current", config.load(environ={"CONGVAN_MAX_OCR_PAGES": "1"}))
+    path = _text_pdf_with_scans(tmp_path, SCANNED)
+
+    result = CliRunner().invoke(app, ["ingest", str(path), "--home", str(tmp_path / "home")], terminal_width=400)
+
+    assert result.exit_code == 0, result.output
+    assert "OCR dừng ở giới hạn: đã đọc 1/2 trang quét, các trang sau không được nạp (giới hạn CONGVAN_MAX_OCR_PAGES=1)" in result.output

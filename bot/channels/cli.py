@@ -61,9 +61,15 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders of dir
         detail = r.reason if r.action == "failed" else f"#{r.document_id} {r.title} · {r.issuer} · {r.chunks} đoạn"
         if r.replaced is not None:
             detail += f" · thay #{r.replaced} (bản cũ ở «congvan history {r.document_id}»)"
+        if r.pages_without_text:
+            detail += f" · OCR {r.ocr_pages}/{r.pages_without_text} trang quét"
         table.add_row(r.file, labels[r.action], detail)
     console.print(table)
     for r in results:
+        if r.ocr_pages < r.pages_without_text:
+            console.print(f"{r.file}: OCR dừng ở giới hạn: đã đọc {r.ocr_pages}/{r.pages_without_text} trang quét, "
+                          f"các trang sau không được nạp (giới hạn CONGVAN_MAX_OCR_PAGES={cv.limits.ocr_pages})",
+                          highlight=False, soft_wrap=True)
         if r.maybe_replaces is not None:
             other = cv.document(r.maybe_replaces)
             console.print(

@@ -20,6 +20,7 @@ from index import units as unit_lists
 from index.embed import Embedder, load_embedder
 from index.store import Store, passage_hash, passage_text
 from ingest.errors import IngestError
+from ingest.limits import Budget, Limits
 from ingest.parse import parse_file
 
 from . import tasks as task_lists
@@ -33,6 +34,9 @@ from .search import Searcher, trace
 
 HEADING_WIDTH = 70
 RETRIEVE = 20  # passages ranked per question: the answer reads them, eval measures recall@20 on them
+# Passages embedded between two checks of a file's time budget: one native call of the bundled
+# model (index.embed), ~2 s on 2 cores, cannot be interrupted.
+EMBED_BATCH = 32
 
 
 def default_home() -> Path:
@@ -64,16 +68,23 @@ class FileResult:
     seconds: float = 0.0
     replaced: int | None = None  # "updated": the document this one replaced (kept as a version)
     maybe_replaces: int | None = None  # "added": a document this may be a new version of, left in place
+    pages_without_text: int = 0  # a PDF's scanned pages (no text layer), when the file was read
+    ocr_pages: int = 0  # of them, the pages OCR read: fewer when OCR stopped at CONGVAN_MAX_OCR_PAGES
 
 
 class Congvan:
     def __init__(self, home: Path | str | None = None, embedder: str | Embedder | None = None,
-                 clock: Clock | None = None):
+                 clock: Clock | None = None, limits: Limits | None = None,
+                 timer: Callable[[], float] = time.monotonic):
         """`embedder`: a model spec for index.embed.load_embedder (default CONGVAN_EMBEDDER, else
         the bundled model), or an embedder object. `clock`: what "today" is when a call does not
-        say (default: the system's, in the configured zone)."""
+        say (default: the system's, in the configured zone). `limits`: what one file may take
+        (default: the settings' CONGVAN_MAX_* and CONGVAN_FILE_SECONDS); `timer`: the monotonic
+        seconds its time budget is counted in (a test's fake)."""
         self.store = Store(Path(home) if home else default_home())
         self.clock = clock or system_clock()
+        self.limits = limits or settings().limits
+        self._timer = timer
         if embedder is None or isinstance(embedder, str):
             self._embedder_spec, self._embedder = embedder or settings().embedder, None
         else:
@@ -138,10 +149,12 @@ class Congvan:
     def _ingest(self, path: Path, sha256: str, replace: int | None, add: bool) -> FileResult:
         if not path.is_file():
             raise IngestError("Không tìm thấy tệp")
+        # Counted from here, once this process may write: waiting for another writer is not work on the file.
+        budget = self.limits.budget(self._timer)
         doc = None
         same = self.store.document_by_sha256(sha256)
         if same and self.store.is_complete(same) is None:  # saved before chunk totals were recorded
-            doc = parse_file(path)
+            doc = parse_file(path, self.limits, budget)
             if self.store.is_complete(same, len(doc.chunks)):
                 self.store.confirm_complete(same["id"], len(doc.chunks))
                 same = self.store.document(same["id"])
@@ -152,7 +165,7 @@ class Congvan:
             return _result(path.name, "unchanged", same, len(self.store.tasks([same["id"]])))
         if same:  # cut short by a crash (or its vectors lost): saved again whole below
             self.store.discard_document(same["id"], self.store.embedder_name() or self.embedder.name)
-        doc = doc or parse_file(path)
+        doc = doc or parse_file(path, self.limits, budget)
         previous, maybe = None, None
         if replace is not None:
             previous = self.store.document(replace)
@@ -160,13 +173,15 @@ class Congvan:
                 raise IngestError(f"Không có văn bản #{replace} để thay thế.")
         elif not add:
             previous, maybe = self.store.match_previous(doc)
-        embedded = self._embed(doc)
+        embedded = self._embed(doc, budget)
+        budget.check("lưu")  # the last moment to stop: a save, once begun, completes
         document_id = self.store.save_document(doc, path, embedded, self.embedder.name,
                                                replaces=previous["id"] if previous else None)
         result = _result(path.name, "updated" if previous else "added", self.store.document(document_id),
                          len(doc.tasks))
         result.replaced = previous["id"] if previous else None
         result.maybe_replaces = maybe["id"] if maybe else None
+        result.pages_without_text, result.ocr_pages = doc.source.pages_without_text, doc.source.ocr_pages
         return result
 
     def _prepare_for_questions(self, results: list[FileResult]) -> None:
@@ -182,16 +197,18 @@ class Congvan:
             self._searcher = Searcher(self.store, self.embedder)
         return self._searcher
 
-    def _embed(self, doc) -> list[tuple[str, np.ndarray]]:
-        """(content hash, vector) for every chunk, embedding only texts this model has never seen."""
+    def _embed(self, doc, budget: Budget) -> list[tuple[str, np.ndarray]]:
+        """(content hash, vector) for every chunk, embedding only texts this model has never seen,
+        in batches between which the file's time budget is checked."""
         name = self.embedder.name
         texts = [passage_text(c) for c in doc.chunks]
         hashes = [passage_hash(name, t) for t in texts]
         cached = self.store.cached_vectors(name, hashes)
         missing = [i for i, h in enumerate(hashes) if h not in cached]
-        if missing:
-            fresh = self.embedder.passages([texts[i] for i in missing])
-            for i, vector in zip(missing, fresh):
+        for start in range(0, len(missing), EMBED_BATCH):
+            budget.check(f"tạo vector cho đoạn {start + 1}/{len(missing)}")
+            batch = missing[start:start + EMBED_BATCH]
+            for i, vector in zip(batch, self.embedder.passages([texts[i] for i in batch])):
                 cached[hashes[i]] = vector
         return [(h, cached[h]) for h in hashes]
 

@@ -34,6 +34,13 @@ one in the folder congvan starts in; a variable set in the environment wins over
     CONGVAN_ZALO_BOT_WEBHOOK_LISTEN   address (0.0.0.0)
     CONGVAN_ZALO_BOT_WEBHOOK_PORT     and port (8445)
     CONGVAN_ZALO_BOT_API_URL        the Bot API (https://bot-api.zaloplatforms.com), or the tests' fake
+    CONGVAN_MAX_FILE_MB             the largest file ingested, in MB (40)
+    CONGVAN_MAX_CHARS               the longest text, in characters (500000)
+    CONGVAN_MAX_PAGES               the most pages of a PDF (300)
+    CONGVAN_MAX_OCR_PAGES           the most pages without text read by OCR in one PDF (20; the rest skipped, and said)
+    CONGVAN_MAX_PASSAGES            the most passages one document may give (2000)
+    CONGVAN_MAX_TASKS               the most tasks kept from one document (3000)
+    CONGVAN_FILE_SECONDS            the time one file may take to read, OCR and embed (120 s)
 
 A bad value stops congvan with a SettingsError that says, in Vietnamese, which variable and why.
 """
@@ -48,6 +55,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from ingest.limits import Limits
 
 PREFIX = "CONGVAN_"
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -95,6 +104,20 @@ class Settings(BaseModel):
     zalo_bot_webhook_listen: str = "0.0.0.0"
     zalo_bot_webhook_port: int = 8445
     zalo_bot_api_url: str = "https://bot-api.zaloplatforms.com"
+    max_file_mb: int = Limits.file_mb
+    max_chars: int = Limits.chars
+    max_pages: int = Limits.pages
+    max_ocr_pages: int = Limits.ocr_pages
+    max_passages: int = Limits.passages
+    max_tasks: int = Limits.tasks
+    file_seconds: int = int(Limits.seconds)
+
+    @property
+    def limits(self) -> Limits:
+        """What one file may take, as ingest receives it."""
+        return Limits(file_mb=self.max_file_mb, chars=self.max_chars, pages=self.max_pages,
+                      ocr_pages=self.max_ocr_pages, passages=self.max_passages, tasks=self.max_tasks,
+                      seconds=self.file_seconds)
 
     @property
     def broadcast_at(self) -> time:
@@ -111,10 +134,12 @@ class Settings(BaseModel):
             raise ValueError(f"không có múi giờ {value!r} (viết như Asia/Ho_Chi_Minh)") from error
 
     @field_validator("reminder_days", "telegram_webhook_port", "zalo_oa_webhook_port", "zalo_bot_webhook_port",
-                     "zalo_oa_reply_window_hours", mode="before")
+                     "zalo_oa_reply_window_hours", "max_file_mb", "max_chars", "max_pages", "max_ocr_pages",
+                     "max_passages", "max_tasks", "file_seconds", mode="before")
     @classmethod
     def _whole_number(cls, value: Any, info) -> int:
-        minimum = 1 if info.field_name.endswith("_port") or info.field_name.endswith("_hours") else 0
+        # A limit of 0 would refuse every file; 0 OCR pages only turns OCR off.
+        minimum = 0 if info.field_name in ("reminder_days", "max_ocr_pages") else 1
         text = str(value).strip()
         if not re.fullmatch(r"\d+", text) or int(text) < minimum:
             raise ValueError(f"phải là số nguyên ≥ {minimum} (đang là {value!r})")
