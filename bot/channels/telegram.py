@@ -33,7 +33,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chat.commands import Command
+from bot.chat.commands import COMMANDS, match
 from bot.chat.replies import FileReply, Message, Reply, notice
 from bot.chat.schedule import RETRY_MINUTES, Schedule
 from bot.chat.service import UPCOMING_DAYS, ChatService
@@ -48,8 +48,6 @@ logger = logging.getLogger(__name__)
 
 DOWNLOAD_LIMIT_MB = 20  # the Bot API lets a bot download files up to 20 MB
 QUICK_SECONDS = 2.0  # a choice answered within this long shows its acknowledgement on the button
-COMMANDS = {"donvi": "unit", "thang": "month", "han": "upcoming", "dangky": "subscribe", "huy": "unsubscribe",
-            "hoi": "ask", "vanban": "documents", "xoa": "remove"}
 
 
 def service(context: ContextTypes.DEFAULT_TYPE) -> ChatService:
@@ -88,8 +86,9 @@ def build_application(settings: Settings, congvan: Congvan | None = None,
     application.bot_data["schedule"] = Schedule(chat_service.outbox, chat_service.clock, settings.broadcast_time)
 
     application.add_handler(TypeHandler(Update, track_chat), group=-1)
-    application.add_handler(CommandHandler(["start", "help"], start))
-    application.add_handler(CommandHandler(list(COMMANDS), command))
+    application.add_handler(CommandHandler(list(COMMANDS["start"][0]), start))
+    application.add_handler(CommandHandler([form for name, (slashes, _) in COMMANDS.items() if name != "start"
+                                            for form in slashes], command))
     # block=False: an upload is parsed and embedded for a while; questions keep being answered.
     # Private chats only: files shared in a group are the group's business, not uploads.
     application.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, upload, block=False))
@@ -182,10 +181,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/donvi, /thang, /han, /dangky, /huy, /hoi, /vanban, /xoa: the service's commands."""
+    """/donvi, /thang, /han, /dangky, /huy, /hoi, /vanban, /xoa: read as every channel reads them."""
     message = update.effective_message
-    name = re.match(r"/(\w+)", message.text).group(1).lower()
-    run = Command(COMMANDS[name], " ".join(context.args))
+    run = match(message.text)
     if run.name == "ask":
         await _answer(update, context, run.arg)
         return
