@@ -284,3 +284,6 @@ def test_table_cell_bars_are_not_words():
     tab-separated text still covers the quote's words."""
     gold = {"doc": "bang.md", "quote": "| Bữa trưa | 35.000 đồng/ngày |"}
     assert citation_hits({"file": "bang.md", "quote": "Bữa trưa\t35.000 đồng/ngày"}, gold)
+    # A bar stuck to a cell's text, as Word tables come out of some converters: "…|Đồng/trẻ/ngày |17,000".
+    glued = {"doc": "bang.doc", "quote": "Tiền ăn|Đồng/trẻ/ngày |17,000"}
+    assert citation_hits({"file": "bang.doc", "quote": "Tiền ăn Đồng/trẻ/ngày 17,000"}, glued)

@@ -75,8 +75,10 @@ def normalise(text: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    stripped = (_strip_punctuation(w) for w in normalise(text).casefold().split(" "))
-    # A token with no letter or digit ("|" between crawled table cells, "–") is not a word.
+    # "|" separates crawled table cells, with or without spaces ("ngày |17,000"): a cell border,
+    # never part of a word.
+    stripped = (_strip_punctuation(w) for w in normalise(text).casefold().replace("|", " ").split())
+    # A token with no letter or digit ("–") is not a word.
     return [w for w in stripped if any(ch.isalnum() for ch in w)]
 
 
