@@ -7,10 +7,7 @@ and is cut at blank lines first.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from pathlib import Path
 
-import jinja2
 from markupsafe import Markup, escape
 
 import prompts
@@ -18,24 +15,9 @@ import prompts
 MESSAGE_LIMIT = 4096  # Telegram's limit on a message, counted in UTF-16 code units
 
 
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    # Autoescape: a directive's "GD&ĐT" or a user's "<3" must never turn into markup.
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(prompts.__file__).parent),
-                             autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                             undefined=jinja2.StrictUndefined)
-    env.filters["dmy"] = dmy
-    return env
-
-
-def dmy(iso: str) -> str:
-    """"2023-09-05" as Vietnamese readers write it: "05/09/2023"."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso or "")
-    return f"{match.group(3)}/{match.group(2)}/{match.group(1)}" if match else (iso or "")
-
-
 def render(template: str, /, **context) -> str:
-    return _environment().get_template(f"{template}.j2").render(**context).strip()
+    """A template of prompts/telegram/ (or a telegram_*.j2 not yet moved there), everything escaped."""
+    return prompts.render("telegram", template, **context)
 
 
 def units(text: str) -> int:
@@ -107,7 +89,7 @@ def answer_html(answer) -> str:
     lines = [line for line in lead.strip().split("\n") if line.strip()]
     lead_lines = [{"searched": line.startswith("Tìm:"), "text": line, "bold": not answer.abstained}
                   for line in lines]
-    return render("telegram_answer", lead=lead_lines, citations=sources)
+    return render("answer", lead=lead_lines, citations=sources)
 
 
 def section_html(section: dict, quote_start: int, quote_end: int, sentence: str = "") -> str:
@@ -127,4 +109,4 @@ def section_html(section: dict, quote_start: int, quote_end: int, sentence: str 
         # A line too long for one message is cut at spaces later: it must carry no tag then.
         cited = line_start < quote_end and quote_start < line_end and units(raw) < MESSAGE_LIMIT // 2
         lines.append(Markup("<b>{}</b>").format(raw) if cited else escape(raw))
-    return render("telegram_section", section=section, body=Markup("\n").join(lines))
+    return render("section", section=section, body=Markup("\n").join(lines))

@@ -19,7 +19,7 @@ from .zalo_text import split_text
 
 def zalo_text(key: str, **context) -> str:
     """One of the Zalo-only messages of prompts/text/zalo_replies.j2."""
-    return prompts.render("text/zalo_replies", key=key, **context)
+    return prompts.render("text", "zalo_replies", key=key, **context)
 
 
 class Conversation(Protocol):

@@ -54,7 +54,7 @@ def compose_agenda(query: Query, month: str, tasks: list[dict], rows: dict[int, 
         if row is None or len(citations) >= MAX_CITATIONS:
             continue
         citations.append(citation_of(row, next(t["text"] for t in tasks if t["chunk_id"] == chunk_id), 1.0))
-    text = prompts.render("agenda", month=month_label(month), groups=ordered, count=len(tasks),
+    text = prompts.render("text", "agenda", month=month_label(month), groups=ordered, count=len(tasks),
                           unit=scope.unit["name"] if scope and scope.unit else "", documents=document_count)
     return Answer(question=query.original, answer=text, abstained=not tasks, citations=citations,
                   searched=query.text)

@@ -169,14 +169,14 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
     for number, item in enumerate(per_document):
         item["citation"] = number
     template = "answer" if sure.level == "high" else "low_confidence"
-    text = prompts.render(template, searched=searched, per_document=per_document, citations=citations)
+    text = prompts.render("text", template, searched=searched, per_document=per_document, citations=citations)
     return Answer(question=query.original, answer=text, abstained=False, citations=citations,
                   searched=query.text, confidence=sure.level, signals=_signals(sure))
 
 
 def _no_answer(query: Query, searched: str, document_count: int, sure: Confidence | None) -> Answer:
     return Answer(question=query.original, abstained=True, searched=query.text, confidence="none",
-                  answer=prompts.render("no_answer", searched=searched, documents=document_count),
+                  answer=prompts.render("text", "no_answer", searched=searched, documents=document_count),
                   signals=_signals(sure))
 
 

@@ -126,7 +126,7 @@ def school_year_span(school_year: str | None) -> tuple[date, date] | None:
 def deadline_label(task: dict) -> str:
     every, _, day = (task["recurring"] or "").partition(":")
     start, end = task["deadline_start"] or "", task["deadline_end"] or ""
-    text = prompts.render("deadline", every=every, day=day, kind=task["deadline_kind"], start=_display(start),
+    text = prompts.render("text", "deadline", every=every, day=day, kind=task["deadline_kind"], start=_display(start),
                           end=_display(end), no_year=start.startswith("--"), year_conflict=task["year_conflict"])
     return " ".join(text.split())
 
