@@ -257,7 +257,7 @@ def section_concurrency_and_identity(work: Path) -> str:
         for cv in (reader, open_home(home)):
             asked += 1
             try:
-                answer = cv.ask(QUESTION).answer
+                answer = cv.ask(QUESTION).text
                 deadlines["15/12 (old)"] += "15/12/2024" in answer
                 deadlines["18/12 (new)"] += "18/12/2024" in answer
             except Exception as error:  # noqa: BLE001 - counting every kind of failure is the point

@@ -4,6 +4,7 @@
 - `telegram/`: Telegram's HTML. Everything substituted is escaped, so a directive's "GD&ĐT" or a
   user's "<3" never turns into markup; wrap trusted markup in `markupsafe.Markup`.
 
+`common/` holds the wording every format shares (Jinja macros), each format adding its markup.
 `render(format, name, **context)` renders `<format>/<name>.j2`. The filters every format shares
 (how dates and months read) are defined here once.
 """
@@ -28,10 +29,7 @@ def render(format: str, name: str, /, **context) -> str:
 def environment(format: str) -> jinja2.Environment:
     if format not in FORMATS:
         raise ValueError(f"unknown output format {format!r}; known: {', '.join(FORMATS)}")
-    folders = [_DIR / format]
-    if format == "telegram":
-        folders.append(_DIR)  # the telegram_*.j2 not yet moved into telegram/
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(folders), autoescape=format == "telegram",
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader([_DIR / format, _DIR / "common"]), autoescape=format == "telegram",
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
                              undefined=jinja2.StrictUndefined)
     env.filters.update(dmy=dmy, day=day, months=months, upper_first=upper_first)

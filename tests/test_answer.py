@@ -1,8 +1,19 @@
 """What the answer leads with, for the deadline phrasings directives use."""
 import pytest
 
-from bot.core.answer import extract_fact
+from bot.core.answer import Answer, lead_of
 from bot.core.query import understand
+
+ROW = {"document_id": 1, "issuer": "Trường MN Hoa Mai", "title": "Kế hoạch số 45/KH-MNHM — Công tác tháng",
+       "file_name": "ke-hoach.txt", "school_year": "", "unit": "", "month": ""}
+
+
+def extract_fact(intent: str, sentence: str, row: dict) -> str:
+    """What the answer leads with for a passage's sentence, as the CLI shows it."""
+    answer = Answer(question="q", abstained=False, leads=[lead_of(intent, sentence, {**ROW, **row})])
+    line = answer.text.split("\n")[0]
+    assert line.endswith(" — theo Trường MN Hoa Mai.")
+    return line.removesuffix(" — theo Trường MN Hoa Mai.")
 
 
 @pytest.mark.parametrize("sentence, lead", [

@@ -87,7 +87,8 @@ def test_docs_show_ask_remove(tmp_path):
     assert "Trường MN Hoa Mai" in shown and "II. LỊCH CÔNG TÁC" in shown and "[2024-12]" in shown
 
     asked = json.loads(run("ask", "--json", "hội thi bé khỏe bé ngoan hạn nộp đăng ký", home=home).output)
-    assert set(asked) == {"question", "answer", "abstained", "confidence", "citations", "latency_ms"}
+    assert set(asked) == {"question", "answer", "abstained", "confidence", "searched", "leads", "citations",
+                          "agenda", "documents", "signals", "latency_ms"}
     assert asked["citations"][0]["file"] == "ke-hoach.txt" and "15/12/2024" in asked["answer"]
 
     human = run("ask", "hội thi bé khỏe bé ngoan hạn nộp đăng ký", home=home).output

@@ -60,7 +60,7 @@ def middle_band(monkeypatch):
 def test_low_confidence_cites_the_closest_passages_and_says_it_is_not_sure(loaded_home, middle_band):
     answer = Congvan(loaded_home).ask("Khi nào cân đo lần 2?")
     assert answer.confidence == "low" and not answer.abstained
-    assert answer.answer.startswith("Chưa chắc chắn")
+    assert answer.text.startswith("Chưa chắc chắn")
     assert answer.citations and "cân - đo" in answer.citations[0].quote
     assert answer.to_json()["confidence"] == "low"
 
@@ -84,4 +84,4 @@ def test_a_quote_names_the_subsection_it_comes_from(tmp_path):
     cv.ingest([plan])
     answer = cv.ask("Ai phụ trách hồ sơ sổ sách thiết bị?")
     assert answer.citations and answer.citations[0].section.endswith("1. Phân công")
-    assert "Nguyễn Thị Lan" in answer.answer
+    assert "Nguyễn Thị Lan" in answer.text

@@ -142,7 +142,7 @@ def test_replaced_and_removed_versions_are_listed_and_restored(tmp_path):
     [doc] = cv.documents()
     assert "15/12/2024" in doc["text"] and "18/12/2024" not in doc["text"]
     assert cv.store.original_path(doc).read_bytes().decode().count("15/12/2024") == 1
-    assert "15/12/2024" in cv.ask("Hội thi bé khỏe bé ngoan nộp danh sách đăng ký trước ngày nào?").answer
+    assert "15/12/2024" in cv.ask("Hội thi bé khỏe bé ngoan nộp danh sách đăng ký trước ngày nào?").text
     assert len(cv.store.vectors()) == cv.store.db["chunks"].count == doc["chunk_count"]
     assert [t["deadline_end"] for t in cv.tasks() if t["deadline_end"]] == ["2024-12-15"]
 

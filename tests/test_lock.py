@@ -66,7 +66,7 @@ def test_the_same_new_file_ingested_by_two_processes_at_once_lands_once(tmp_path
     assert second.returncode == 0
     assert "không đổi: 1" in out and "đã thêm: 0" in out, out
     assert [d["file_name"] for d in Congvan(home).documents()] == ["ke-hoach.txt"]
-    assert "15/12/2024" in Congvan(home).ask(QUESTION).answer
+    assert "15/12/2024" in Congvan(home).ask(QUESTION).text
 
 
 def test_two_versions_of_one_file_at_once_end_as_one_document_and_one_old_version(tmp_path):
@@ -83,7 +83,7 @@ def test_two_versions_of_one_file_at_once_end_as_one_document_and_one_old_versio
     assert second.returncode == 0 and "đã cập nhật: 1" in out, out
     cv = Congvan(home)
     assert len(cv.documents()) == 1 and [v["action"] for v in cv.history()] == ["replaced"]
-    assert "19/12/2024" in cv.ask(QUESTION).answer
+    assert "19/12/2024" in cv.ask(QUESTION).text
     listed = json.loads(subprocess.run([sys.executable, "-m", "bot.channels.cli", "docs", "--json", "--home", str(home)],
                                        cwd=ROOT, capture_output=True, text=True, check=True).stdout)
     assert len(listed) == 1

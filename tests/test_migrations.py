@@ -50,7 +50,7 @@ def test_a_home_made_before_migrations_keeps_its_documents_and_answers(tmp_path)
     assert [name for name, _ in steps] == STEPS
     [document] = cv.documents()
     assert document["file_name"] == "ke-hoach.txt" and document["unit"] == "Trường MN Hoa Mai"
-    assert "15/12/2024" in cv.ask(QUESTION).answer
+    assert "15/12/2024" in cv.ask(QUESTION).text
     assert [t["deadline_end"] for t in cv.tasks() if t["deadline_end"]] == ["2024-12-15"]
 
     reopened = Congvan(home, embedder=HashEmbedder())
@@ -58,7 +58,7 @@ def test_a_home_made_before_migrations_keeps_its_documents_and_answers(tmp_path)
     (tmp_path / "new").mkdir()
     [result] = reopened.ingest([write_txt(tmp_path / "new" / "ke-hoach.txt", deadline="18/12/2024")])
     assert result.action == "updated" and result.replaced == document["id"]
-    assert "18/12/2024" in reopened.ask(QUESTION).answer and len(reopened.history()) == 1
+    assert "18/12/2024" in reopened.ask(QUESTION).text and len(reopened.history()) == 1
 
 
 def wait_until_blocked(processes: list[subprocess.Popen], lock_path, timeout: float = 60) -> None:

@@ -46,30 +46,36 @@ def test_answer_leads_with_each_units_deadline_and_cites_exact_text(loaded_home)
     answer = cv.ask("Khi nào cân đo lần 2?")
     data = answer.to_json()
     assert not data["abstained"]
-    first_line = data["answer"].split("\n")[0]
+    first_line = answer.text.split("\n")[0]
     assert "khác nhau" in first_line  # the two units set different deadlines
-    assert "15/12 (15/12/2023) — Phòng GD&ĐT Hồng Bàng" in data["answer"]  # the year from the school year
-    assert "20/12/2023 — Trường MN Sao Sáng" in data["answer"]
+    assert "15/12 (15/12/2023) — Phòng GD&ĐT Hồng Bàng" in answer.text  # the year from the school year
+    assert "20/12/2023 — Trường MN Sao Sáng" in answer.text
+    # The same as data: one lead per unit, each pointing at its source.
+    leads = {lead["issuer"]: lead for lead in data["leads"]}
+    assert leads["Phòng GD&ĐT Hồng Bàng"]["due"] == "2023-12-15"
+    assert "20/12/2023" in leads["Trường MN Sao Sáng"]["facts"][0]
+    for lead in data["leads"]:
+        assert data["citations"][lead["citation"]]["doc_id"] == lead["doc_id"]
     for c in data["citations"]:
         assert set(c) == {"doc_id", "file", "title", "issuer", "number", "date", "section", "quote",
-                          "start", "end", "score"}
+                          "start", "end", "score", "sentence", "school_year", "superseded_by", "old_year"}
         text = cv.store.document(c["doc_id"])["text"]
         assert text[c["start"]:c["end"]] == c["quote"]
     assert data["latency_ms"] > 0
 
 
 def test_answer_cites_section_path_and_month(loaded_home):
-    data = Congvan(loaded_home).ask("Giao ban cán bộ quản lý tháng 11/2023 ở đâu?").to_json()
-    top = data["citations"][0]
+    answer = Congvan(loaded_home).ask("Giao ban cán bộ quản lý tháng 11/2023 ở đâu?")
+    top = answer.to_json()["citations"][0]
     assert top["issuer"] == "Trường MN Sao Sáng" and top["number"] == "88/KH-MNSS"
     assert top["section"] == "KẾ HOẠCH TRỌNG TÂM THÁNG > Tháng 11/2023"
-    assert "An Thái" in data["answer"].split("Nguồn:")[0]
+    assert "An Thái" in answer.text.split("Nguồn:")[0]
 
 
 def test_question_outside_the_documents_gets_no_answer_and_no_citation(loaded_home):
     answer = Congvan(loaded_home).ask("Phụ cấp xăng xe cho nhân viên bảo vệ mỗi tháng là bao nhiêu?")
     assert answer.abstained and answer.citations == []
-    assert answer.answer.startswith("Không tìm thấy")
+    assert answer.text.startswith("Không tìm thấy")
 
 
 def test_results_are_diversified_across_sections(loaded_home):
@@ -91,7 +97,7 @@ def test_each_format_is_parsed_indexed_and_answers(tmp_path, writer, extension):
     months = [s["month"] for s in cv.store.sections(doc["id"]) if s["month"]]
     assert months == ["2024-12", "2025-01"]
     answer = cv.ask(QUESTION)
-    assert "Trước ngày 15/12/2024" in answer.answer.split("\n")[0]
+    assert "Trước ngày 15/12/2024" in answer.text.split("\n")[0]
     assert "Tháng 12/2024" in answer.citations[0].section
     assert cv.store.original_path(doc).read_bytes() == path.read_bytes()
 
@@ -101,7 +107,7 @@ def test_legacy_doc_is_ingested(tmp_path):
     cv = Congvan(tmp_path / "home")
     [result] = cv.ingest([fixture])
     assert result.action == "added", result.reason
-    assert "20/12/2023" in cv.ask("Cân đo chấm biểu đồ đợt 2 nộp khi nào?").answer
+    assert "20/12/2023" in cv.ask("Cân đo chấm biểu đồ đợt 2 nộp khi nào?").text
 
 
 def test_new_version_replaces_old_by_file_name_and_unchanged_text_is_not_embedded_again(tmp_path):
@@ -120,7 +126,7 @@ def test_new_version_replaces_old_by_file_name_and_unchanged_text_is_not_embedde
     assert result.action == "updated"
     assert embedder.passages_embedded - first == 1  # only the chunk whose text changed
     assert index_counts(cv) == before  # the old version's rows, FTS entries and vectors are gone
-    answer = cv.ask(QUESTION).answer
+    answer = cv.ask(QUESTION).text
     assert "18/12/2024" in answer and "15/12/2024" not in answer
 
 
@@ -130,7 +136,7 @@ def test_new_version_with_same_issuer_and_number_replaces_old_under_another_name
     [result] = cv.ingest([write_docx(tmp_path / "ke-hoach-v2.docx", deadline="19/12/2024")])
     assert result.action == "updated"
     assert [d["file_name"] for d in cv.documents()] == ["ke-hoach-v2.docx"]
-    assert "19/12/2024" in cv.ask(QUESTION).answer
+    assert "19/12/2024" in cv.ask(QUESTION).text
 
 
 def test_old_version_keeps_answering_until_new_one_is_fully_in(tmp_path):
@@ -153,11 +159,11 @@ def test_old_version_keeps_answering_until_new_one_is_fully_in(tmp_path):
     try:
         assert embedding_started.wait(60)
         reader = Congvan(home)  # e.g. the bot, in another process
-        assert "15/12/2024" in reader.ask(QUESTION).answer
+        assert "15/12/2024" in reader.ask(QUESTION).text
     finally:
         release.set()
         worker.join()
-    assert "22/12/2024" in reader.ask(QUESTION).answer
+    assert "22/12/2024" in reader.ask(QUESTION).text
 
 
 def test_failed_new_version_leaves_the_old_one_answering(tmp_path):
@@ -168,7 +174,7 @@ def test_failed_new_version_leaves_the_old_one_answering(tmp_path):
     [result] = cv.ingest([tmp_path / "ke-hoach.txt"])
     assert result.action == "failed"
     assert index_counts(cv) == before
-    assert "15/12/2024" in cv.ask(QUESTION).answer
+    assert "15/12/2024" in cv.ask(QUESTION).text
 
 
 def test_remove_takes_out_rows_fts_entries_and_vectors(tmp_path):
@@ -189,7 +195,7 @@ def test_vectors_file_out_of_step_with_database_is_rebuilt(tmp_path):
     (home / "vectors.json").write_text('{"generation": -5}')  # as if a crash hit between the writes
     fresh = Congvan(home)
     assert len(fresh.store.vectors()) == fresh.store.db["chunks"].count
-    assert "15/12/2024" in fresh.ask(QUESTION).answer
+    assert "15/12/2024" in fresh.ask(QUESTION).text
 
 
 def test_a_sentence_transformers_model_serves_the_whole_pipeline(tmp_path):
@@ -202,4 +208,4 @@ def test_a_sentence_transformers_model_serves_the_whole_pipeline(tmp_path):
     assert result.action == "added", result.reason
     assert cv.store.embedder_name().startswith("st:")
     assert len(cv.store.vectors()) == cv.store.db["chunks"].count
-    assert "15/12/2024" in cv.ask(QUESTION).answer
+    assert "15/12/2024" in cv.ask(QUESTION).text

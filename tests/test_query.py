@@ -104,9 +104,9 @@ def test_restoration_follows_the_documents_as_they_change(tmp_path):
 def test_answer_shows_the_reading_that_was_searched(loaded_home):
     cv = Congvan(loaded_home)
     answer = cv.ask("cho em hoi khi nao to chuc kham suc khoe cho tre a")
-    assert answer.answer.startswith("Tìm: khi nào tổ chức khám sức khỏe cho trẻ\n")
+    assert answer.text.startswith("Tìm: khi nào tổ chức khám sức khỏe cho trẻ\n")
     typed_carefully = cv.ask("Khi nào tổ chức khám sức khỏe cho trẻ?")
-    assert "Tìm:" not in typed_carefully.answer
+    assert "Tìm:" not in typed_carefully.text
     assert [c.quote for c in answer.citations[:3]] == [c.quote for c in typed_carefully.citations[:3]]
 
 

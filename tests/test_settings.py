@@ -86,7 +86,7 @@ def test_the_upload_summary_counts_the_tasks_it_read(tmp_path):
     cv = Congvan(tmp_path / "home")
     added, unchanged = cv.ingest_file(path), cv.ingest_file(path)
     assert (added.action, added.tasks, unchanged.action, unchanged.tasks) == ("added", 2, "unchanged", 2)
-    assert "· nhiệm vụ: 2" in render("telegram/ingest", r=added)
+    assert "· nhiệm vụ: 2" in render("ingest", r=added)
 
 
 def test_the_command_line_stops_on_a_bad_setting_with_its_reason(environment):

@@ -21,7 +21,7 @@ def home_with_old_version(tmp_path):
     cv = Congvan(tmp_path / "home", embedder=HashEmbedder())
     [added] = cv.ingest([write_txt(tmp_path / "old" / "ke-hoach.txt", deadline="15/12/2024")])
     assert added.action == "added"
-    assert "15/12/2024" in cv.ask(QUESTION).answer
+    assert "15/12/2024" in cv.ask(QUESTION).text
     return cv, added.document_id, write_txt(tmp_path / "new" / "ke-hoach.txt", deadline="18/12/2024")
 
 
@@ -45,11 +45,11 @@ def test_a_question_asked_while_an_upload_is_saving_is_answered_from_the_old_ver
         finally:
             release.set()
         assert upload.result(WAIT).action == "updated"
-    assert "15/12/2024" in during.answer and "18/12/2024" not in during.answer
+    assert "15/12/2024" in during.text and "18/12/2024" not in during.text
     assert [d["id"] for d in documents] == [old_id]
 
     after = cv.ask(QUESTION)
-    assert "18/12/2024" in after.answer and "15/12/2024" not in after.answer
+    assert "18/12/2024" in after.text and "15/12/2024" not in after.text
     assert [d["id"] for d in cv.documents()] != [old_id] and len(cv.history()) == 1
 
 
@@ -74,9 +74,9 @@ def test_a_replace_committed_in_the_middle_of_a_question_does_not_mix_versions(t
         finally:
             go_on.set()
         answer = question.result(WAIT)
-    assert "15/12/2024" in answer.answer and "18/12/2024" not in answer.answer
+    assert "15/12/2024" in answer.text and "18/12/2024" not in answer.text
     assert answer.retrieved and all("18/12/2024" not in r["quote"] for r in answer.retrieved)
-    assert "18/12/2024" in cv.ask(QUESTION).answer
+    assert "18/12/2024" in cv.ask(QUESTION).text
 
 
 def test_the_vectors_read_in_a_snapshot_are_that_snapshots_chunks(tmp_path):

@@ -229,14 +229,15 @@ def test_long_section_is_split_under_the_limit_at_line_boundaries(corpus):
 
 
 def test_answer_split_keeps_the_lead_first_and_each_source_whole():
-    from bot.core.answer import Answer, Citation
+    from bot.core.answer import Answer, Citation, Lead
 
     sentence = "Nộp báo cáo <tổng hợp> của GD&ĐT trước ngày 15/12; " * 30
     citations = [Citation(doc_id=i, file="f.txt", title=f"Kế hoạch số {i}/KH", issuer="Phòng GD&ĐT", number="",
-                          date="", section=f"II > Tháng 12 > mục {i}", quote=sentence, start=0, end=1, score=1.0,
-                          sentence=sentence, date_label="ngày 1/9/2023") for i in range(1, 6)]
-    text = "Trước ngày 15/12 — theo Phòng GD&ĐT.\n\nNguồn:\n[1] ..."
-    parts = split_message(answer_html(Answer(question="q", answer=text, abstained=False, citations=citations)))
+                          date="2023-09-01", section=f"II > Tháng 12 > mục {i}", quote=sentence, start=0, end=1,
+                          score=1.0, sentence=sentence) for i in range(1, 6)]
+    lead = Lead(citation=0, doc_id=1, issuer="Phòng GD&ĐT", title="Kế hoạch số 1/KH", unit="", school_year="",
+                sentence=sentence, kind="when", facts=["trước ngày 15/12"])
+    parts = split_message(answer_html(Answer(question="q", abstained=False, leads=[lead], citations=citations)))
     assert len(parts) >= 2
     assert parts[0].startswith("<b>Trước ngày 15/12 — theo Phòng GD&amp;ĐT.</b>")
     for part in parts:

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+import prompts
 from bot.core.api import Congvan, expand_paths
 from bot.core.config import SettingsError, settings
 
@@ -182,11 +183,17 @@ def ask(question: str, home: Optional[Path] = HomeOption, as_json: bool = typer.
         raise typer.Exit(1)
     answer = cv.ask(question, unit=unit, explain=explain)
     if as_json:
-        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        print(json.dumps(_json(answer), ensure_ascii=False, indent=2))
         return
     if explain:
         console.print(_explanation(answer.trace))
-    print(answer.answer)
+    print(prompts.render("text", "answer", answer=answer))
+
+
+def _json(answer) -> dict:
+    """The answer's data, with its plain-text rendering as "answer" (what the eval checks for the fact)."""
+    data = answer.to_json()
+    return {"question": data.pop("question"), "answer": prompts.render("text", "answer", answer=answer), **data}
 
 
 def _explanation(trace: dict) -> Group:
@@ -234,7 +241,7 @@ def chat(home: Optional[Path] = HomeOption):
             break
         if not question:
             break
-        print(cv.ask(question).answer + "\n")
+        print(prompts.render("text", "answer", answer=cv.ask(question)) + "\n")
 
 
 @app.command()
@@ -328,7 +335,7 @@ def evaluate(files: list[Path] = typer.Argument(..., help="Question files (../sh
 
 
 def _eval_response(answer) -> dict:
-    return {**answer.to_json(), "retrieved": answer.retrieved}
+    return {**_json(answer), "retrieved": answer.retrieved}
 
 
 serve_app = typer.Typer(no_args_is_help=True, help="Run a chat bot over the same API.")

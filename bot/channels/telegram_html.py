@@ -16,7 +16,7 @@ MESSAGE_LIMIT = 4096  # Telegram's limit on a message, counted in UTF-16 code un
 
 
 def render(template: str, /, **context) -> str:
-    """A template of prompts/telegram/ (or a telegram_*.j2 not yet moved there), everything escaped."""
+    """A template of prompts/telegram/, everything substituted escaped."""
     return prompts.render("telegram", template, **context)
 
 
@@ -79,17 +79,8 @@ def _lines(block: str, limit: int) -> list[str]:
 
 
 def answer_html(answer) -> str:
-    """An Answer as HTML: the lead in bold, then one block per source."""
-    text = answer.answer.strip()
-    match = re.search(r"^\s*Nguồn\s*:?\s*$", text, re.MULTILINE)
-    # Sources are rebuilt from the citations so each is its own block; if the wording ever drops
-    # the "Nguồn:" line, the text is shown as it is rather than listing the sources twice.
-    lead = text[:match.start()] if match else text
-    sources = answer.citations if match else []
-    lines = [line for line in lead.strip().split("\n") if line.strip()]
-    lead_lines = [{"searched": line.startswith("Tìm:"), "text": line, "bold": not answer.abstained}
-                  for line in lines]
-    return render("answer", lead=lead_lines, citations=sources)
+    """An Answer (bot.core.answer) as HTML: the lead in bold, then one block per source."""
+    return render("answer", answer=answer)
 
 
 def section_html(section: dict, quote_start: int, quote_end: int, sentence: str = "") -> str:

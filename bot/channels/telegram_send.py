@@ -21,7 +21,7 @@ MAX_SECTION_MESSAGES = 4  # "Xem nguyên văn" of a very long section: the rest 
 
 
 def render(message: Message) -> str:
-    return render_html(f"telegram/{message.template}", **message.params)
+    return render_html(message.template, **message.params)
 
 
 def messages(reply: Reply) -> list[tuple[str, InlineKeyboardMarkup | None]]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 import prompts
+from bot.chat.render import text_messages
 from bot.core.api import Congvan
 
 from .zalo_text import split_text
@@ -38,7 +39,7 @@ class AnswerConversation:
         self._ingesting = threading.Lock()  # ingests share the index's connection
 
     def reply(self, channel: str, chat_id: str, user_id: str, name: str, text: str) -> list[str]:
-        return split_text(self.congvan.ask(text).answer)
+        return text_messages(self.congvan.ask(text))
 
     def upload(self, channel: str, chat_id: str, user_id: str, path: Path) -> list[str]:
         with self._ingesting:

@@ -218,7 +218,7 @@ class ChatService:
         citations = [{"doc_id": c.doc_id, "sha256": (self.congvan.document(c.doc_id) or {}).get("sha256", ""),
                       "start": c.start, "end": c.end, "title": c.title, "section": c.section,
                       "sentence": c.sentence} for c in answer.citations]
-        answer_id = self.chats.save_answer(key, user, question, answer.answer, answer.abstained, citations)
+        answer_id = self.chats.save_answer(key, user, question, answer.text, answer.abstained, citations)
         return self._offer(key, [AnswerReply(answer=answer, answer_id=answer_id,
                                              choices=_answer_choices(answer_id, len(citations),
                                                                      files=key.channel not in self.no_files))])

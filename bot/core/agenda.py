@@ -3,12 +3,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import prompts
-
-from .answer import Answer, citation_of
+from .answer import Agenda, AgendaGroup, AgendaTask, Answer, Reading, citation_of, old_year, superseded_by
 from .query import Query
 from .scope import Scope
-from .tasks import group_month, month_label
+from .tasks import group_month
 
 MAX_CITATIONS = 10  # one per passage the listed tasks come from
 
@@ -39,22 +37,23 @@ def compose_agenda(query: Query, month: str, tasks: list[dict], rows: dict[int, 
                    scope: Scope | None, document_count: int) -> Answer:
     """`tasks` of the month (bot.core.tasks.select rows, with deadline_label), `rows` their passages by
     chunk id (index.store.Store.chunk_rows)."""
-    groups: dict[int, dict] = {}
+    groups: dict[int, AgendaGroup] = {}
     for task in tasks:
-        group = groups.setdefault(task["document_id"], {
-            "issuer": task["issuer"] or task["title"], "title": task["title"], "school_year": task["school_year"],
-            "note": scope.note({"document_id": task["document_id"], "school_year": task["school_year"]})
-            if scope else "",
-            "in_unit": bool(scope and task["document_id"] in scope.unit_documents), "tasks": []})
-        group["tasks"].append({"text": task["text"], "deadline": task["deadline_label"]})
-    ordered = sorted(groups.values(), key=lambda g: not g["in_unit"])
+        row = {"document_id": task["document_id"], "school_year": task["school_year"]}
+        group = groups.get(task["document_id"])
+        if group is None:
+            group = groups[task["document_id"]] = AgendaGroup(
+                doc_id=task["document_id"], issuer=task["issuer"] or task["title"], title=task["title"],
+                school_year=task["school_year"], in_unit=bool(scope and task["document_id"] in scope.unit_documents),
+                superseded_by=superseded_by(row, scope), old_year=old_year(row, scope))
+        group.tasks.append(AgendaTask(task["text"], task["deadline_label"]))
     citations = []
     for chunk_id in dict.fromkeys(t["chunk_id"] for t in tasks):
         row = rows.get(chunk_id)
         if row is None or len(citations) >= MAX_CITATIONS:
             continue
         citations.append(citation_of(row, next(t["text"] for t in tasks if t["chunk_id"] == chunk_id), 1.0))
-    text = prompts.render("text", "agenda", month=month_label(month), groups=ordered, count=len(tasks),
-                          unit=scope.unit["name"] if scope and scope.unit else "", documents=document_count)
-    return Answer(question=query.original, answer=text, abstained=not tasks, citations=citations,
-                  searched=query.text)
+    agenda = Agenda(month=month, unit=scope.unit["name"] if scope and scope.unit else "", count=len(tasks),
+                    groups=sorted(groups.values(), key=lambda g: not g.in_unit))
+    return Answer(question=query.original, abstained=not tasks, searched=Reading(query.text), agenda=agenda,
+                  citations=citations, documents=document_count)

@@ -62,45 +62,113 @@ _NUMBERED_HEADING = re.compile(r"^(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ])\s*[\.
 
 @dataclass
 class Citation:
+    """A cited passage: where it is (document, section, offsets) and the sentence that answers."""
     doc_id: int
     file: str
-    title: str
+    title: str  # the document's title kept to one line (its file name when the header names nothing)
     issuer: str
     number: str
-    date: str
-    section: str
+    date: str  # ISO, the document's date; "" when unknown
+    section: str  # heading path of the innermost section holding the sentence; "" before the first heading
     quote: str  # the cited passage, exactly the document's normalised text[start:end]
     start: int
     end: int
     score: float
     sentence: str = ""  # the sentence of the passage that answers, for display
     school_year: str = ""
-    date_label: str = ""
-    note: str = ""  # "năm học cũ", "đã có văn bản thay thế: …"
+    superseded_by: str = ""  # the title of the directive that replaced this one
+    old_year: bool = False  # of a school year before the current one
+
+
+@dataclass
+class Lead:
+    """One document's answer to the question: the asked fact, the sentence stating it, who said it."""
+    citation: int  # its source, an index into Answer.citations
+    doc_id: int
+    issuer: str  # the issuing body; "" when the header does not name it
+    title: str
+    unit: str
+    school_year: str
+    sentence: str
+    kind: str  # what was asked: "when", "how_many", "where", or "" for any other question
+    facts: list[str] = field(default_factory=list)  # the dates, amounts or places of that kind it states
+    month: str = ""  # "when" without a stated date: the months ("2023-12[,2024-01]") of its schedule
+    due: str = ""  # "when": the deadline's ISO date from the task table, which adds the year
+    due_label: str = ""  # "when": the task table's deadline in words, when it is not one day
+    superseded_by: str = ""
+    old_year: bool = False
+
+    @property
+    def statement(self) -> tuple:
+        """What the lead says, as the answer shows it: documents saying the same need no list."""
+        fact = ", ".join(self.facts)
+        shows_sentence = not (self.kind == "when" and self.facts)
+        return (fact[:1].upper() + fact[1:], self.month, self.due, self.due_label,
+                self.sentence if shows_sentence else "")
+
+
+@dataclass
+class Reading:
+    """How the question was read: what was embedded and searched."""
+    text: str  # diacritics restored, shorthand spelled out, politeness set aside
+    shown: bool = False  # it changed what was typed: the answer shows it, so a wrong reading is visible
+    alternative: str = ""  # another likely reading, when the restoration was unsure
+
+
+@dataclass
+class AgendaTask:
+    text: str
+    deadline: str = ""  # bot.core.tasks.deadline_label
+
+
+@dataclass
+class AgendaGroup:
+    """One issuer's tasks of the month."""
+    doc_id: int
+    issuer: str
+    title: str
+    school_year: str
+    in_unit: bool  # of the asker's unit (listed first)
+    tasks: list[AgendaTask] = field(default_factory=list)
+    superseded_by: str = ""
+    old_year: bool = False
+
+
+@dataclass
+class Agenda:
+    """A month's tasks ("tháng 12 có việc gì?")."""
+    month: str  # ISO "2023-12"
+    unit: str  # the asker's unit, "" when the tasks are everyone's
+    count: int
+    groups: list[AgendaGroup] = field(default_factory=list)
 
 
 @dataclass
 class Answer:
+    """An answer as data; each channel renders it with its format's templates (prompts/)."""
     question: str
-    answer: str
-    abstained: bool
-    citations: list[Citation] = field(default_factory=list)
-    latency_ms: float = 0.0
-    searched: str = ""
-    trace: dict | None = None  # filled by Congvan.ask(explain=True)
+    abstained: bool  # nothing answers: only for confidence "none", or a month without tasks
     confidence: str = "high"  # "high": an answer; "low": the closest passages, to be checked; "none"
-    signals: dict = field(default_factory=dict)  # what the confidence was computed from, for --explain
+    searched: Reading = field(default_factory=lambda: Reading(""))
+    leads: list[Lead] = field(default_factory=list)  # one per document answering; more when they differ
+    citations: list[Citation] = field(default_factory=list)
+    agenda: Agenda | None = None
+    documents: int = 0  # documents loaded, which a "not found" names
+    signals: dict = field(default_factory=dict)  # what the confidence was computed from
+    latency_ms: float = 0.0
+    trace: dict | None = None  # filled by Congvan.ask(explain=True)
     # The passages search ranked, before any answer logic (file, quote): what recall@k measures.
     retrieved: list[dict] = field(default_factory=list)
 
+    @property
+    def text(self) -> str:
+        """The answer in plain text (prompts/text/answer.j2), as the CLI prints it."""
+        return prompts.render("text", "answer", answer=self)
+
     def to_json(self) -> dict:
+        """The answer's data (`ask --json`); `retrieved` is added by the eval only."""
         data = asdict(self)
-        for c in data["citations"]:
-            for key in ("sentence", "school_year", "date_label", "note"):
-                c.pop(key)
-        data.pop("searched")
         data.pop("retrieved")
-        data.pop("signals")
         if data["trace"] is None:
             data.pop("trace")
         return data
@@ -128,7 +196,7 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
     Search's ranking is trusted: the lead is chosen only among passages scored close to the first
     (the asker's unit and the current school year decide between them), and how sure the answer
     is comes from bot/core/confidence.py, not from one lexical cut-off."""
-    searched = _searched(query)
+    searched = _reading(query)
     if not hits:
         return _no_answer(query, searched, document_count, None)
     top = hits[0].score
@@ -159,44 +227,39 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
     evidence = ranked[:RIVAL_POOL]
     citations = [_citation(h, sentences.get(h.chunk_id) or best_sentence(h.row["text"], query, vocabulary),
                            scope, library) for h in evidence]
-    per_document = _per_document(query, evidence, citations, scope, tasks or {})
+    leads = _leads(query, evidence, citations, scope, tasks or {})
     # Sources in the order the answer names them, then the rest that score close enough to the
     # first, by relevance.
-    named = [item["citation"] for item in per_document]
+    named = [lead.citation for lead in leads]
     rest = [c for i, (h, c) in enumerate(zip(evidence, citations))
             if i not in named and h.score >= CITE_SCORE_SHARE * top]
     citations = ([citations[i] for i in named] + rest)[:max(MAX_CITATIONS, len(named))]
-    for number, item in enumerate(per_document):
-        item["citation"] = number
-    template = "answer" if sure.level == "high" else "low_confidence"
-    text = prompts.render("text", template, searched=searched, per_document=per_document, citations=citations)
-    return Answer(question=query.original, answer=text, abstained=False, citations=citations,
-                  searched=query.text, confidence=sure.level, signals=_signals(sure))
+    for number, lead in enumerate(leads):
+        lead.citation = number
+    return Answer(question=query.original, abstained=False, confidence=sure.level, searched=searched,
+                  leads=leads, citations=citations, documents=document_count, signals=_signals(sure))
 
 
-def _no_answer(query: Query, searched: str, document_count: int, sure: Confidence | None) -> Answer:
-    return Answer(question=query.original, abstained=True, searched=query.text, confidence="none",
-                  answer=prompts.render("text", "no_answer", searched=searched, documents=document_count),
-                  signals=_signals(sure))
+def _no_answer(query: Query, searched: Reading, document_count: int, sure: Confidence | None) -> Answer:
+    return Answer(question=query.original, abstained=True, confidence="none", searched=searched,
+                  documents=document_count, signals=_signals(sure))
 
 
 def _signals(sure: Confidence | None) -> dict:
     return {"probability": sure.probability, **sure.signals} if sure else {}
 
 
-def _searched(query: Query) -> str:
-    """The reading of the question that was searched, when it differs from what was typed, so a
-    wrong restoration or expansion is visible: "khi nào cân đo lần 2 (hoặc: …)"."""
-    changed = query.expansions or (query.restoration and any(query.restoration.restored))
-    if not changed:
-        return ""
+def _reading(query: Query) -> Reading:
+    """The reading of the question that was searched; shown when it differs from what was typed,
+    so a wrong restoration or expansion is visible, with the other likely reading when unsure."""
+    changed = bool(query.expansions or (query.restoration and any(query.restoration.restored)))
     others = [r for r in query.readings[1:] if r != query.text]
     uncertain = bool(query.restoration and query.restoration.alternatives)
-    return query.text + (f" (hoặc: {others[-1]})" if others and uncertain else "")
+    return Reading(query.text, shown=changed, alternative=others[-1] if changed and others and uncertain else "")
 
 
-def _per_document(query: Query, evidence: list[Hit], citations: list[Citation], scope: Scope | None,
-                  tasks: dict[int, list[dict]]) -> list[dict]:
+def _leads(query: Query, evidence: list[Hit], citations: list[Citation], scope: Scope | None,
+           tasks: dict[int, list[dict]]) -> list[Lead]:
     """The fact from the best passage, and from each other document that answers nearly as well."""
     top = evidence[0].coverage
     seen, out = set(), []
@@ -206,32 +269,55 @@ def _per_document(query: Query, evidence: list[Hit], citations: list[Citation], 
             continue
         if out and not _states_fact(query.intent, citation.sentence):
             continue
-        fact = extract_fact(query.intent, citation.sentence, hit.row)
-        if query.intent == "when":
-            fact = _with_full_date(fact, citation.sentence, tasks.get(hit.chunk_id, []))
         seen.add(doc)
-        out.append({"fact": fact, "who": _who(hit.row, scope), "citation": i,
-                    "rank": scope.rank(hit.row) if scope else ()})
-    out.sort(key=lambda item: item["rank"], reverse=True)  # the asker's unit, then current sources
-    if len({item["fact"] for item in out}) == 1:
-        out = out[:1]  # documents that agree need no "they differ" list
-    return out
+        lead = lead_of(query.intent, citation.sentence, hit.row, i, scope)
+        if query.intent == "when":
+            _add_due(lead, tasks.get(hit.chunk_id, []))
+        out.append((scope.rank(hit.row) if scope else (), lead))
+    out.sort(key=lambda item: item[0], reverse=True)  # the asker's unit, then current sources
+    leads = [lead for _, lead in out]
+    if len({lead.statement for lead in leads}) == 1:
+        leads = leads[:1]  # documents that agree need no "they differ" list
+    return leads
 
 
-def _with_full_date(fact: str, sentence: str, tasks: list[dict]) -> str:
+def lead_of(intent: str, sentence: str, row: dict, citation: int = 0, scope: Scope | None = None) -> Lead:
+    """What a passage's sentence answers: the asked-for pieces of it (a date, a number, a place);
+    for a "khi nào" whose sentence states no date, the month of the schedule it is listed under."""
+    facts = _asked_facts(intent, sentence)
+    return Lead(citation=citation, doc_id=row["document_id"], issuer=row["issuer"], title=_display_title(row),
+                unit=row.get("unit") or "", school_year=row["school_year"], sentence=sentence,
+                kind=intent if intent in _FACT_INTENTS else "", facts=facts,
+                month=(row.get("month") or "") if intent == "when" and not facts else "",
+                superseded_by=superseded_by(row, scope), old_year=old_year(row, scope))
+
+
+def _add_due(lead: Lead, tasks: list[dict]) -> None:
     """"Trước ngày 15/12" → "Trước ngày 15/12 (15/12/2023)": the year from the task table, which
     read it from the school year, when the sentence is a task with a deadline."""
-    folded = fold(sentence)
+    folded = fold(lead.sentence)
+    stated = ", ".join(lead.facts) if lead.facts else (lead.month or lead.sentence)
     for task in tasks:
         if not task["deadline_end"] or fold(task["deadline_text"]) not in folded:
             continue
-        if re.search(r"\d{4}", fact) or task["deadline_end"].startswith("--"):
-            break  # the year is already there, or nobody knows it
+        if re.search(r"\d{4}", stated) or task["deadline_end"].startswith("--"):
+            return  # the year is already there, or nobody knows it
         if task["deadline_kind"] in ("before", "on"):
-            y, m, d = task["deadline_end"].split("-")
-            return f"{fact} ({int(d)}/{int(m)}/{y})"
-        return f"{fact} ({deadline_label(task)})"
-    return fact
+            lead.due = task["deadline_end"]
+        else:
+            lead.due_label = deadline_label(task)
+        return
+
+
+def superseded_by(row: dict, scope: Scope | None) -> str:
+    """The title of the directive that replaced this row's document, in the scope's view."""
+    newer = scope.superseded_by.get(row.get("document_id")) if scope else None
+    return newer["title"] if newer else ""
+
+
+def old_year(row: dict, scope: Scope | None) -> bool:
+    """Of a school year before the current one (and not already marked as replaced)."""
+    return bool(scope and not superseded_by(row, scope) and scope.is_older(row))
 
 
 def _states_fact(intent: str, sentence: str) -> bool:
@@ -249,19 +335,6 @@ def _asked_facts(intent: str, sentence: str) -> list[str]:
     else:
         found = []
     return list(dict.fromkeys(found))
-
-
-def extract_fact(intent: str, sentence: str, row: dict) -> str:
-    """The asked-for piece of the sentence (a date, a number, a place), else the sentence itself."""
-    found = _asked_facts(intent, sentence)
-    if intent == "when":
-        if found:
-            return _capitalise(", ".join(found))
-        if row.get("month"):
-            return f"Trong {_month_label(row['month'])}: {sentence}"
-    elif found:
-        return f"{_capitalise(', '.join(found))} ({sentence})"
-    return sentence
 
 
 def _citation(hit: Hit, sentence: str, scope: Scope | None = None, library: Library | None = None) -> Citation:
@@ -291,7 +364,7 @@ def citation_of(row: dict, sentence: str, score: float, scope: Scope | None = No
         doc_id=row["document_id"], file=row["file_name"], title=_display_title(row), issuer=row["issuer"],
         number=row["number"], date=row["date"], section=row["path"], quote=row["text"],
         start=row["start"], end=row["end"], score=round(score, 4), sentence=sentence,
-        school_year=row["school_year"], date_label=_date_label(row), note=scope.note(row) if scope else "")
+        school_year=row["school_year"], superseded_by=superseded_by(row, scope), old_year=old_year(row, scope))
 
 
 def _display_title(row: dict) -> str:
@@ -355,30 +428,3 @@ def _display(sentence: str) -> str:
         cells.pop(0)
     text = re.sub(r"\s*\n\s*", " ", " ".join(cells).strip())  # a wrapped line reads as one
     return re.sub(r"^[\-\+\*•]\s*", "", text).rstrip(";").strip()
-
-
-def _who(row: dict, scope: Scope | None = None) -> str:
-    who = row["issuer"] or _display_title(row)
-    details = [f"năm học {row['school_year']}"] if row["school_year"] else []
-    if scope and scope.note(row):
-        details.append(scope.note(row))
-    return who + (f" ({', '.join(details)})" if details else "")
-
-
-def _date_label(row: dict) -> str:
-    if row["date"]:
-        y, m, d = row["date"].split("-")
-        return f"ngày {int(d)}/{int(m)}/{y}"
-    return f"năm học {row['school_year']}" if row["school_year"] else ""
-
-
-def _month_label(month: str) -> str:
-    labels = []
-    for value in month.split(","):
-        y, m = value.split("-")
-        labels.append(f"tháng {int(m)}/{y}")
-    return ", ".join(labels)
-
-
-def _capitalise(text: str) -> str:
-    return text[:1].upper() + text[1:]

@@ -1,7 +1,8 @@
 """The Python API every front end calls: the CLI, Telegram and Zalo bots are thin layers over it.
 
 A question enters at `Congvan.ask`, is understood in bot/core/query.py, searched in bot/core/search.py and
-written in bot/core/answer.py with the templates of prompts/.
+composed as data in bot/core/answer.py (an `Answer`), which each channel renders with its format's
+templates in prompts/.
 """
 from __future__ import annotations
 

@@ -64,15 +64,6 @@ class Scope:
         year = row.get("school_year") or ""
         return bool(year and self.current_year and year < self.current_year)
 
-    def note(self, row: dict) -> str:
-        """Why a source may not be the one to follow, in words for the answer."""
-        newer = self.superseded_by.get(row["document_id"])
-        if newer:
-            return f"đã có văn bản thay thế: {newer['title']}"
-        if self.is_older(row):
-            return "năm học cũ"
-        return ""
-
 
 def build_scope(documents: list[dict], unit: dict | None, unit_documents: list[int],
                 today: date | None = None, asked_year: str = "",
