@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.answer import extract_fact
 from bot.core.query import understand
+
+from .test_answer import extract_fact  # what the answer leads with, rendered from its data
 
 SUPPORT = ("Mỗi nhóm 15 trẻ em từ 03 đến 12 tháng tuổi, trong đó ít nhất có 04 trẻ em bán trú thì được "
            "hưởng 01 định mức 700.000 đồng/nhóm/tháng")
