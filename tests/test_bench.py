@@ -178,3 +178,43 @@ def test_the_comparison_runs_every_system_on_one_directive(tmp_path):
     assert all(label in table for label in compare.LABELS.values())
     compare.chart(results, tmp_path / "compare.png")
     assert (tmp_path / "compare.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def small_home(tmp_path):
+    from bot.core.api import Congvan
+
+    from .conftest import HashEmbedder
+
+    home = tmp_path / "home"
+    Congvan(home, embedder=HashEmbedder()).ingest([SAMPLES])
+    return home
+
+
+def test_the_burst_asks_through_the_chat_layer_each_chat_with_its_own_unit(small_home):
+    from bench.burst import burst
+    from bench.common import QUESTIONS
+    from bot.chat.store import ChatKey, ChatStore
+
+    from .conftest import HashEmbedder
+
+    result = burst(str(small_home), str(QUESTIONS), chats=4, asks=10, via="chat", embedder=HashEmbedder())
+    assert result["asks"] == 10 and result["error_count"] == 0 and result["units"] == 4
+    assert result["latency_ms"]["p95"] <= result["last_answer_s"] * 1000
+    chats = ChatStore(small_home / "congvan.db")
+    units = {chats.chat(ChatKey("bench", str(i)))["unit"] for i in range(1, 5)}
+    assert len(units) == 4 and None not in units
+    # Every answer was saved for its buttons, in the chat that asked it: 10 dealt to 4 chats in turn.
+    saved = [row["chat_id"] for row in chats.db["answers"].rows_where("channel = 'bench'")]
+    assert sorted(saved.count(str(i)) for i in range(1, 5)) == [2, 2, 3, 3]
+
+
+@pytest.mark.telegram
+def test_the_burst_through_the_telegram_application_waits_for_every_answer(small_home):
+    from bench.burst import burst
+    from bench.common import QUESTIONS
+
+    from .conftest import HashEmbedder
+
+    result = burst(str(small_home), str(QUESTIONS), chats=3, asks=6, via="telegram", embedder=HashEmbedder())
+    assert result["asks"] == 6 and result["error_count"] == 0, result["errors"]
