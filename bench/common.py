@@ -309,10 +309,27 @@ def measure_asks(ask: Callable[[str], tuple[dict, float]], questions: str, passe
     if origin_of:
         # The same passage in another district's copy counts: does retrieval still find the
         # right text when the question does not say whose directive it means?
+        # A copy names other schools and places (bench/corpus.py): its passage and the answer from
+        # it are read back with the sample's names, so "which school?" answered from another
+        # district's copy of the directive counts as that copy's right answer.
+        def original(file: str) -> str:
+            found = origin_of.get(file, file)
+            return found["original"] if isinstance(found, dict) else found
+
+        def renamed_back(text: str, file: str) -> str:
+            found = origin_of.get(file)
+            for old, new in (found.get("names", {}) if isinstance(found, dict) else {}).items():
+                text = text.replace(new, old).replace(new.upper(), old.upper())
+            return text
+
         def as_origin(text: str) -> dict:
             response = dict(responses[text])
-            response["citations"] = [{**c, "file": origin_of.get(c.get("file", ""), c.get("file", ""))}
-                                     for c in response.get("citations") or []]
+            citations = response.get("citations") or []
+            lead = citations[0].get("file", "") if citations else ""
+            response["answer"] = renamed_back(response.get("answer", ""), lead)
+            response["citations"] = [{**c, "file": original(c.get("file", "")),
+                                      "quote": renamed_back(c.get("quote", ""), c.get("file", ""))}
+                                     for c in citations]
             return response
         any_copy = run_eval(as_origin, loaded)
         result["quality_any_copy"] = summarise(any_copy)

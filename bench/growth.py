@@ -154,7 +154,8 @@ def run(sizes: list[int], embed_up_to: int, questions: str, passes: int, log=pri
             corpus_dir, home = temp / f"corpus-{size}x", (keep or temp) / f"home-{size}x"
             manifest = corpus_copies.build(corpus_dir, size)
             origins = temp / f"origins-{size}x.json"
-            origins.write_text(json.dumps({f: m["original"] for f, m in manifest.items()}), encoding="utf-8")
+            origins.write_text(json.dumps({f: {"original": m["original"], "names": m["names"]} for f, m in manifest.items()},
+                                          ensure_ascii=False), encoding="utf-8")
             row: dict = {"size": size, "documents": len(manifest), "embedded": size <= embed_up_to}
             if not row["embedded"]:
                 if embedded_home is None:
@@ -247,7 +248,8 @@ def markdown(rows: list[dict], meta: dict) -> str:
               + via.get(rows[0]["burst"].get("via", "api"), "") + "; errors: "
               + ", ".join(f"{r['size']}× {r['burst']['error_count']}" for r in rows) + "."]
     lines += ["", "Quality on the original questions with the copies present (strict: the cited file must be "
-              "the gold sample; any copy: the same passage in a copy of that sample also counts):", "",
+              "the gold sample; any copy: the same passage in a copy of that sample also counts, its passage and "
+              "answer read with the sample's names, since a copy renames the schools it cites):", "",
               "| corpus | variant | hit@1 | hit@5 | MRR@10 | answered | abstains on `none` "
               "| any copy: hit@1 | hit@5 | answered |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:

@@ -218,3 +218,26 @@ def test_the_burst_through_the_telegram_application_waits_for_every_answer(small
 
     result = burst(str(small_home), str(QUESTIONS), chats=3, asks=6, via="telegram", embedder=HashEmbedder())
     assert result["asks"] == 6 and result["error_count"] == 0, result["errors"]
+
+
+def test_any_copy_scoring_reads_a_copy_s_passage_and_answer_with_the_sample_s_names(tmp_path):
+    from bench.common import measure_asks
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps(QUESTIONS[0], ensure_ascii=False), encoding="utf-8")
+    sample = "000_5d0c6a5c099138e7.txt"
+    copy_quote = "xây dựng trường chuẩn quốc gia lần 2 đối với Trường MN Minh Hà"
+
+    def ask(text):  # another district's copy answers, naming its own school
+        return {"answer": "Trường MN Minh Hà.", "abstained": False, "confidence": "high",
+                "citations": [{"file": "copy.txt", "quote": copy_quote}]}, 1.0
+
+    renamed = measure_asks(ask, str(questions), 1, origin_of={"copy.txt": {"original": sample,
+                                                                           "names": {"Bạch Đằng": "Minh Hà"}}})
+    assert renamed["quality"]["accented"]["hit@1"] == 0.0  # strict: not the gold file
+    assert renamed["quality_any_copy"]["accented"]["hit@1"] == 1.0
+    assert renamed["quality_any_copy"]["accented"]["answered"] == 1.0
+    # A copy that names a school its sample does not is still wrong.
+    other = measure_asks(ask, str(questions), 1, origin_of={"copy.txt": {"original": sample,
+                                                                         "names": {"Bạch Đằng": "Ngọc Lâm"}}})
+    assert other["quality_any_copy"]["accented"]["answered"] == 0.0
