@@ -9,10 +9,14 @@
    document (neither the old state nor the whole new one), and whether a re-run completes;
 3. two processes ingesting the same new file at once: documents afterwards;
 4. two different directives sharing a file name, and the same number a year later: both kept;
-5. questions asked from this process while another process ingests: errors.
+5. questions asked from this process while another process ingests: errors;
+6. the time budget of one file (CONGVAN_FILE_SECONDS): the slowest input of table 1 against the
+   default budget, and inputs built to be slow (many PDF pages, many scanned pages, many
+   passages embedded by the bundled model) under a lowered budget: where each stopped, and by
+   how much it overran (one page, one OCR page or one embedding batch at most).
 
-Everything embeds with the tests' HashEmbedder (as tests/test_crash.py's child does), so the run
-takes a few minutes and measures the save, not the model.
+Everything but section 6's last row embeds with the tests' HashEmbedder (as tests/test_crash.py's
+child does), so the run takes a few minutes and measures the save, not the model.
 """
 from __future__ import annotations
 
@@ -28,20 +32,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from fpdf import FPDF  # noqa: E402
+
 from bot.core.api import Congvan  # noqa: E402
-from ingest import readers  # noqa: E402
-from tests.directives import directive_lines, write_directive, write_docx, write_pdf, write_txt  # noqa: E402
+from ingest.limits import Limits  # noqa: E402
+from tests.directives import FONT, directive_lines, write_directive, write_docx, write_pdf, write_txt  # noqa: E402
 from tests.test_cli import bad_files  # noqa: E402
 from tests.test_crash import HashEmbedder, child, fresh_home, state, write_plan  # noqa: E402
 from tests.test_formats import _cp1258, _noise, _word_html  # noqa: E402
 from tests.test_identity import office_letter  # noqa: E402
-from tests.test_limits import MB, _sparse, _zip_bomb  # noqa: E402
+from tests.test_formats import SCANNED, _text_pdf_with_scans  # noqa: E402
+from tests.test_limits import MB, _blank_pdf, _sparse, _zip_bomb  # noqa: E402
+from tests.test_readers import _scanned_pdf  # noqa: E402
 
 QUESTION = "Báo cáo kết quả chuyên đề 3 về ban giám hiệu trước ngày nào?"
 
 
-def open_home(home: Path) -> Congvan:
-    return Congvan(home, embedder=HashEmbedder())
+def open_home(home: Path, limits: Limits | None = None) -> Congvan:
+    return Congvan(home, embedder=HashEmbedder(), limits=limits or Limits())
 
 
 def table(header: list[str], rows: list[list]) -> str:
@@ -84,11 +92,19 @@ def bad_inputs(folder: Path) -> list[Path]:
     inputs.append(_sparse(more / "sparse-50MB.txt", 50 * MB))
     inputs.append(_zip_bomb(more / "zip-bomb.docx"))
     long = more / "too-long.txt"
-    long.write_text("\n".join(lines * (readers.MAX_TEXT_CHARS // len("\n".join(lines)) + 1)), encoding="utf-8")
+    long.write_text("\n".join(lines * (Limits().chars // len("\n".join(lines)) + 1)), encoding="utf-8")
     inputs.append(long)
     articles = write_directive(more / "10001-chapters.docx", [f"Chương {i}. Quy định số {i}" for i in range(1, 10_001)])
     inputs.append(articles)
+    inputs.append(_blank_pdf(more / f"{Limits().pages + 1}-pages.pdf", Limits().pages + 1))
+    # The directive typed, then two scanned pages: OCR reads the two, and only them.
+    scans = folder / "scans"
+    scans.mkdir()
+    inputs.append(_text_pdf_with_scans(scans, SCANNED).rename(more / "typed-and-2-scanned-pages.pdf"))
     return inputs
+
+
+TIMES: list[tuple[str, float]] = []  # (input, seconds of its ingest) from section 1, for section 6
 
 
 def fingerprint(home: Path) -> tuple:
@@ -106,12 +122,15 @@ def section_bad_inputs(work: Path) -> str:
         home = work / f"bad-{i}"
         shutil.copytree(template, home)
         [result] = open_home(home).ingest([path])
+        TIMES.append((path.name, result.seconds))
         unchanged = fingerprint(home) == before
         if result.action == "failed":
             outcome = f"refused with reason: {result.reason}"
             kept = "yes" if unchanged else "**NO**"
         else:
             outcome = f"read: {result.chunks} chunks, {result.action}"
+            if result.pages_without_text:
+                outcome += f", OCR of {result.ocr_pages}/{result.pages_without_text} scanned pages"
             kept = "n/a"
         rows.append([f"`{path.name}`", outcome, kept])
         shutil.rmtree(home)
@@ -283,10 +302,57 @@ def section_concurrency_and_identity(work: Path) -> str:
     return table(["scenario", "result", "expected", "ok"], rows)
 
 
+# --- 6. the time budget -------------------------------------------------------------------------
+
+def section_budget(work: Path, seconds: int) -> str:
+    folder = work / "budget"
+    folder.mkdir()
+    rows = []
+    name, slowest = max(TIMES, key=lambda t: t[1])
+    budget = Limits().seconds
+    rows.append([f"each of the {len(TIMES)} inputs of the first table (slowest: `{name}`)", f"{budget:g} s (default)",
+                 "read or refused as above", f"{slowest:.1f}", "yes" if slowest <= budget else "**NO**"])
+
+    pages = FPDF(format="A4")
+    pages.add_font("DejaVu", fname=str(FONT))
+    pages.set_font("DejaVu", size=11)
+    for _ in range(Limits().pages):
+        pages.add_page()
+        for line in directive_lines():
+            pages.multi_cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
+    pages.output(str(folder / "300-typed-pages.pdf"))
+    picture = folder / "picture"
+    picture.mkdir()
+    _scanned_pdf(picture, directive_lines()[:14])
+    scan = FPDF(format="A4")
+    for _ in range(40):
+        scan.add_page()
+        scan.image(str(picture / "page.png"), x=0, y=0, w=210, h=297)
+    scan.output(str(folder / "40-scanned-pages.pdf"))
+    chapters = write_directive(folder / "1500-passages.txt",
+                               [f"Chương {i}. Quy định số {i} về nề nếp, vệ sinh và an toàn của lớp {i}" for i in range(1, 1501)])
+    lowered = Limits(seconds=seconds, ocr_pages=40)
+    for path, cv in ((folder / "300-typed-pages.pdf", open_home(folder / "h1", lowered)),
+                     (folder / "40-scanned-pages.pdf", open_home(folder / "h2", lowered)),
+                     (chapters, Congvan(folder / "h3", limits=lowered))):  # the bundled model
+        if path == chapters:
+            cv.embedder.query("khởi động")  # loading the model is not work on the file
+        [result] = cv.ingest([path])
+        stage = result.reason.split(" khi đang ", 1)[-1].split(";")[0] if result.action == "failed" else result.action
+        rows.append([f"`{path.name}`", f"{seconds} s (CONGVAN_FILE_SECONDS={seconds})",
+                     f"{result.action}: {stage}", f"{result.seconds:.1f} ({result.seconds - seconds:+.1f})",
+                     "yes" if result.action == "failed" and "thời gian" in result.reason and not cv.documents()
+                     else "**NO**"])
+    return table(["input", "budget", "outcome (where it stopped)", "seconds (past the budget)", "stopped at its budget, nothing saved"],
+                 rows) + ("\n\nA budget is checked between stages and per PDF page, OCR page, top-level Word paragraph and "
+                          "batch of 32 passages embedded, so a file overruns it by one such step at most.")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=25, help="kills at random moments, and as many at random statements (default 25)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--budget", type=int, default=10, help="the lowered budget of section 6, in seconds (default 10)")
     args = parser.parse_args()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="congvan-reliability-") as tmp:
@@ -296,7 +362,9 @@ def main() -> None:
         print("\n### kill -9 during an ingest\n")
         print(section_kills(work, args.kills, random.Random(args.seed)), flush=True)
         print("\n### Concurrency and identity\n")
-        print(section_concurrency_and_identity(work))
+        print(section_concurrency_and_identity(work), flush=True)
+        print("\n### Time budget of one file\n")
+        print(section_budget(work, args.budget))
     print(f"\n`bench/reliability.py --kills {args.kills} --seed {args.seed}`: {time.perf_counter() - started:.0f} s, "
           "HashEmbedder (tests/test_crash.py), temporary homes.")
 

@@ -917,11 +917,12 @@ def _read_pdf(path: Path, limits: Limits, budget: Budget) -> Reading:
             if count > limits.pages:
                 raise TooLarge(f"PDF có quá nhiều trang ({_number(count)}; nhận tối đa {_number(limits.pages)}, "
                                f"đặt bằng {limits.setting('pages')}). Hãy tách thành các tệp nhỏ hơn")
+            pages = []
             for page in pdf.pages:
                 budget.check(f"đọc trang {page.page_number}/{count}")
-                _draw_annotation_appearances(page)
-            pages = [_without_covered_blanks(page) for page in pdf.pages]
-            furniture = _page_furniture(pages)
+                _draw_annotation_appearances(page)  # before the page's characters are first read
+                pages.append(_without_covered_blanks(page))
+            furniture = _page_furniture(pages, budget)
             per_page, header, scans = [], None, []
             for page, boxes in zip(pages, furniture):
                 budget.check(f"đọc trang {page.page_number}/{count}")
@@ -984,9 +985,13 @@ _MARGIN = 0.08
 _PAGE_NUMBER = re.compile(r"^(?:Trang\s+)?[-–]?\s*\d{1,4}\s*[-–]?(?:\s*/\s*\d{1,4})?$", re.I)
 
 
-def _page_furniture(pages) -> list[list[tuple[float, float, float, float]]]:
+def _page_furniture(pages, budget: Budget | None = None) -> list[list[tuple[float, float, float, float]]]:
     """For each page, the boxes of its page number and running header or footer lines."""
-    margin_lines = [_margin_lines(page) for page in pages]
+    margin_lines = []
+    for page in pages:
+        if budget is not None:
+            budget.check(f"đọc lề trang {page.page_number}/{len(pages)}")
+        margin_lines.append(_margin_lines(page))
     counts: dict[str, int] = {}
     for lines in margin_lines:
         for key in {re.sub(r"\d+", "#", text) for text, _ in lines}:

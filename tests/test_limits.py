@@ -271,13 +271,20 @@ def test_reading_a_long_pdf_stops_at_the_page_the_budget_runs_out(tmp_path):
         read_text(_blank_pdf(tmp_path / "trang.pdf", 200), Limits(), Budget(50, FakeTimer(step=1)))
 
 
-def test_ocr_stops_when_the_budget_is_spent(tmp_path):
+def test_ocr_stops_when_the_budget_is_spent(tmp_path, monkeypatch):
     scan = _scanned_pdf(tmp_path, ["PHÒNG GIÁO DỤC VÀ ĐÀO TẠO"])
     three = FPDF(format="A4")
     for _ in range(3):
         three.add_page()
         three.image(str(tmp_path / "page.png"), x=0, y=0, w=210, h=297)
     three.output(str(scan))
-    # The clock reads 1 at the start and 2 to 7 on the two passes over the pages; OCR reads 8.
-    with pytest.raises(OverTime, match=r"khi đang nhận dạng chữ \(OCR\) trang"):
-        read_text(scan, Limits(), Budget(6.5, FakeTimer(step=1)))
+    timer = FakeTimer()
+    check_tools = readers._check_ocr_tools
+
+    def spend_the_budget():  # the pages are read; the budget runs out as OCR begins
+        check_tools()
+        timer.now += 121
+
+    monkeypatch.setattr(readers, "_check_ocr_tools", spend_the_budget)
+    with pytest.raises(OverTime, match=r"\(120 giây, .*\) khi đang nhận dạng chữ \(OCR\) trang [123];"):
+        read_text(scan, Limits(), Budget(120, timer))
