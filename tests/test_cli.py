@@ -103,9 +103,18 @@ def test_chat_loop_answers_until_an_empty_line(tmp_path):
     home = tmp_path / "home"
     run("ingest", str(write_txt(tmp_path / "ke-hoach.txt")), home=home)
     result = runner.invoke(app, ["chat", "--home", str(home)],
-                           input="hoi thi be khoe be ngoan nop dang ky truoc ngay nao\n\n")
+                           input="hoi thi be khoe be ngoan nop dang ky truoc ngay nao\n\nhan\n")
     assert result.exit_code == 0
-    assert "15/12/2024" in result.output
+    assert "15/12/2024" in result.output and "Hạn trong" not in result.output  # stopped at the empty line
+
+
+def test_chat_loop_takes_commands_and_numbered_choices_as_the_bots_do(tmp_path):
+    home = tmp_path / "home"
+    run("ingest", str(write_txt(tmp_path / "ke-hoach.txt")), home=home)
+    result = runner.invoke(app, ["chat", "--home", str(home)], input="don vi\n1\nthang 12/2024\n\n")
+    assert result.exit_code == 0
+    assert "1. Trường MN Hoa Mai" in result.output and "Đã chọn đơn vị: Trường MN Hoa Mai" in result.output
+    assert "Nhiệm vụ tháng 12/2024 — Trường MN Hoa Mai" in result.output
 
 
 def test_eval_reports_metrics_by_variant(tmp_path):

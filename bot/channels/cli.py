@@ -231,17 +231,26 @@ def _confidence_line(trace: dict) -> str:
 
 @app.command()
 def chat(home: Optional[Path] = HomeOption):
-    """Ask questions in a loop, as in a chat (empty line or Ctrl-D to quit)."""
-    cv = Congvan(home)
+    """Ask in a loop, as the chat bots answer: typed commands ("đơn vị", "tháng 12", "hạn") and
+    numbered choices too (empty line or Ctrl-D to quit). The chat's unit is remembered."""
+    import getpass
+
+    from bot.chat.service import ChatService
+
+    from .plain_text import TextConversation
+
+    conversation = TextConversation(ChatService.from_settings(Congvan(home), settings()), limit=1_000_000)
+    user = getpass.getuser()
     console.print("Hỏi về các văn bản đã nạp. Dòng trống để thoát.")
     while True:
         try:
-            question = input("❓ ").strip()
+            text = input("❓ ").strip()
         except EOFError:
             break
-        if not question:
+        if not text:
             break
-        print(prompts.render("text", "answer", answer=cv.ask(question)) + "\n")
+        for message in conversation.reply("cli", user, user, user, text):
+            print(message + "\n")
 
 
 @app.command()
