@@ -165,6 +165,7 @@ class ZaloOaChannel:
             await self.tokens.access_token()
         if self.tokens.store.state.problem:
             await self._tell_admins(zalo_text("token_problem", problem=self.tokens.store.state.problem))
+        self.store.forget_old_events()
         for key, event in self.store.unfinished():
             self._spawn(key, event)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import sqlite_utils
 
 RECEIVED, DONE = "received", "done"
+KEEP_EVENTS_DAYS = 30  # Zalo redelivers within minutes; a month of msg_ids is plenty
 
 
 class ZaloOaStore:
@@ -47,6 +48,12 @@ class ZaloOaStore:
     def done(self, key: str) -> None:
         with self.db.conn:
             self.db.execute("update zalo_oa_events set state = ? where event_key = ?", [DONE, key])
+
+    def forget_old_events(self, now: datetime | None = None) -> int:
+        cutoff = ((now or datetime.now(UTC)) - timedelta(days=KEEP_EVENTS_DAYS)).astimezone(UTC)
+        with self.db.conn:
+            return self.db.execute("delete from zalo_oa_events where state = ? and received_at < ?",
+                                   [DONE, cutoff.isoformat(timespec="seconds")]).rowcount
 
     def unfinished(self) -> list[tuple[str, dict]]:
         rows = self.db.execute("select event_key, body from zalo_oa_events where state = ? order by received_at",
