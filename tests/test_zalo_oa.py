@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.chat.service import ChatService, admins_from
+from bot.chat.store import ChatKey, ChatStore
 from bot.core.clock import Clock
 from bot.core.config import Settings
-from bot.channels.zalo_chat import AnswerConversation
-from bot.channels.zalo_oa import Owed, ZaloOaChannel, signature
+from bot.channels.zalo_oa import CHANNEL, ZaloOaChannel, signature
 from bot.channels.zalo_tokens import FILE_NAME, TokenStore
 from tests.directives import write_txt
 from tests.fake_zalo import FakeZaloOa
@@ -44,9 +45,13 @@ def oa_settings(fake: FakeZaloOa, **overrides) -> Settings:
 
 @contextlib.asynccontextmanager
 async def running_oa(cv, home: Path, fake: FakeZaloOa, time: SettableTime | None = None, **overrides):
-    """The channel's webhook server on a free port; yields (channel, webhook URL)."""
-    channel = ZaloOaChannel(oa_settings(fake, **overrides), AnswerConversation(cv), home,
-                            clock=Clock(TZ, time) if time else None)
+    """The channel's webhook server on a free port, its chats and Zalo state in `home` (the
+    index is the module's); yields (channel, webhook URL)."""
+    settings = oa_settings(fake, **overrides)
+    clock = Clock(TZ, time)
+    service = ChatService(cv, ChatStore(home / "congvan.db"), admins_from(settings), clock,
+                          settings.reminder_days, settings.broadcast_time, no_files={CHANNEL})
+    channel = ZaloOaChannel(settings, service, home, clock=clock)
     await channel.start("127.0.0.1", 0)
     try:
         yield channel, f"http://127.0.0.1:{channel.port}{PATH}"
@@ -259,7 +264,7 @@ def test_an_admins_file_is_loaded_and_others_are_refused_politely(corpus, tmp_pa
         async with zalo(cv, tmp_path) as (fake, channel, url):
             await fake.deliver(url, fake.file_event(TEACHER, "huong-duong.txt", new_file.read_bytes()))
             [refusal] = await fake.wait_messages(TEACHER, 1)
-            assert "chỉ quản trị viên" in refusal
+            assert "chỉ quản trị viên mới nạp được văn bản" in refusal
             await channel.idle()
             assert len(cv.documents()) == documents
 
@@ -269,12 +274,12 @@ def test_an_admins_file_is_loaded_and_others_are_refused_politely(corpus, tmp_pa
 
             await fake.deliver(url, fake.file_event(ADMIN, "huong-duong.txt", new_file.read_bytes()))
             processing, summary = await fake.wait_messages(ADMIN, 2, after=1)
-            assert "Đang nạp «huong-duong.txt»" in processing
+            assert "Đang xử lý «huong-duong.txt»" in processing
             assert "Đã nạp" in summary and "3/KH-MNHD" in summary and "Trường MN Hướng Dương" in summary
 
             await fake.deliver(url, fake.file_event(ADMIN, "hong.txt", b"\x00\x01\x02 noise"))
             _, failed = await fake.wait_messages(ADMIN, 2, after=3)
-            assert failed.startswith("Không nạp được «hong.txt»") and "Không có gì thay đổi" in failed
+            assert "Không nạp được «hong.txt»" in failed and "Không có gì thay đổi" in failed
         added = [d for d in cv.documents() if d["number"] == "3/KH-MNHD"]
         assert len(cv.documents()) == documents + 1 and len(added) == 1
         cv.remove(added[0]["id"])  # the other tests' corpus stays as it was
@@ -282,30 +287,42 @@ def test_an_admins_file_is_loaded_and_others_are_refused_politely(corpus, tmp_pa
     run(scenario())
 
 
+async def subscribe(fake: FakeZaloOa, url: str, channel, user: str) -> None:
+    """A teacher chooses Hoa Mai and subscribes, typing as teachers do."""
+    before = len(fake.messages(user))
+    await fake.deliver(url, fake.text_event(user, "don vi hoa mai"))
+    await fake.deliver(url, fake.text_event(user, "Đăng ký"))
+    await channel.idle()
+    unit_set, subscribed = fake.messages(user)[before:]
+    assert "Đã chọn đơn vị: Trường MN Hoa Mai" in unit_set and "Đã đăng ký" in subscribed
+
+
 def test_digest_goes_to_users_inside_the_window_and_to_the_others_when_they_write(corpus, tmp_path):
     cv, _ = corpus
     time = SettableTime(2024, 11, 28, 9, 0)
     outside, silent = "8800000000000000202", "8800000000000000303"
-    digest = "Nhiệm vụ tháng 12/2024 của Trường MN Hoa Mai:\n• Hội thi bé khỏe bé ngoan, hạn 15/12/2024"
 
     async def scenario():
         async with zalo(cv, tmp_path, time=time) as (fake, channel, url):
             for user in (outside, silent):
-                await fake.deliver(url, fake.text_event(user, "xin chào"))
-            await channel.idle()
-            time.set(2024, 12, 1, 7, 0)  # three days later
-            for user in (TEACHER, ADMIN, silent):  # wrote this morning (silent: Zalo refuses all the same)
+                await subscribe(fake, url, channel, user)
+            time.set(2024, 12, 1, 7, 0)  # three days later, the broadcast time
+            await subscribe(fake, url, channel, TEACHER)
+            for user in (ADMIN, silent):  # wrote this morning (silent: Zalo refuses it all the same)
                 await fake.deliver(url, fake.text_event(user, "xin chào"))
             await channel.idle()
             fake.silent.add(silent)
             before = {u: len(fake.messages(u)) for u in (TEACHER, ADMIN, outside, silent)}
-            counts = await channel.broadcast([Owed(u, "digest", "2024-12", digest, "2024-12-31")
-                                              for u in (TEACHER, outside, silent)], what="tháng 12/2024")
-            assert counts == {"sent": 1, "outside": 2, "inactive": 0, "failed": 0}
-            assert fake.messages(TEACHER)[before[TEACHER]:] == [digest]
+            counts = await channel.broadcast()
+            assert (counts["sent"], counts["deferred"]) == (1, 2)
+            [digest] = fake.messages(TEACHER)[before[TEACHER]:]
+            assert "Nhiệm vụ tháng 12/2024 — Trường MN Hoa Mai" in digest
+            assert "Tổ chức hội thi bé khỏe bé ngoan cấp trường" in digest
             assert len(fake.messages(outside)) == before[outside]
             [report] = fake.messages(ADMIN)[before[ADMIN]:]
-            assert "đã gửi 1 người" in report and "2 người chưa nhắn cho OA trong 48 giờ" in report
+            assert "đã gửi 1 tin; 2 tin chờ" in report and "48 giờ" in report
+            await channel.broadcast()  # a second pass the same day sends nothing again
+            assert len(fake.messages(TEACHER)) == before[TEACHER] + 1
 
             time.set(2024, 12, 3, 20, 0)
             await fake.deliver(url, fake.text_event(outside, QUESTION))
@@ -319,27 +336,28 @@ def test_digest_goes_to_users_inside_the_window_and_to_the_others_when_they_writ
             fake.silent.discard(silent)
             await fake.deliver(url, fake.text_event(silent, "xin chào"))
             await channel.idle()
-            assert digest not in fake.messages(silent)
+            assert not [m for m in fake.messages(silent) if "Nhiệm vụ tháng 12/2024" in m]
 
     run(scenario())
 
 
 def test_a_user_who_unfollows_is_inactive_and_gets_no_broadcast(corpus, tmp_path):
     cv, _ = corpus
+    time = SettableTime(2024, 11, 30, 9, 0)
 
     async def scenario():
-        async with zalo(cv, tmp_path) as (fake, channel, url):
+        async with zalo(cv, tmp_path, time=time) as (fake, channel, url):
             await fake.deliver(url, fake.event("follow", TEACHER))
-            await fake.deliver(url, fake.text_event(TEACHER, "xin chào"))
-            await channel.idle()
-            assert channel.store.user(TEACHER)["active"] == 1
+            await subscribe(fake, url, channel, TEACHER)
             await fake.deliver(url, fake.event("unfollow", TEACHER))
             await channel.idle()
-            user = channel.store.user(TEACHER)
-            assert (user["active"], user["followed"], user["inactive_reason"]) == (0, 0, "unfollowed")
+            chat = channel.service.chats.chat(ChatKey(CHANNEL, TEACHER))
+            assert (chat["active"], chat["inactive_reason"]) == (0, "unfollowed")
+            assert channel.store.user(TEACHER)["followed"] == 0
             before = len(fake.messages(TEACHER))
-            counts = await channel.broadcast([Owed(TEACHER, "digest", "2024-12", "Bản tin", "2024-12-31")])
-            assert counts["inactive"] == 1 and len(fake.messages(TEACHER)) == before
+            time.set(2024, 12, 1, 7, 30)
+            await channel.broadcast()
+            assert len(fake.messages(TEACHER)) == before
 
     run(scenario())
 

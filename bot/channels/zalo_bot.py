@@ -17,11 +17,15 @@ from urllib.parse import urlparse
 import httpx
 from aiohttp import web
 
+from bot.chat.outbox import DELIVERED, FAILED, RETRY, UNKNOWN, Delivery
+from bot.chat.replies import Reply
+from bot.chat.schedule import RETRY_MINUTES, Schedule
+from bot.chat.service import ChatService
 from bot.core.api import Congvan
+from bot.core.clock import Clock
 from bot.core.config import Settings
 
-from .zalo_chat import AnswerConversation, Conversation, zalo_text
-from .zalo_text import split_text
+from .zalo_chat import ZaloConversation, notice_text, plain, texts, zalo_text
 
 logger = logging.getLogger(__name__)
 
@@ -80,12 +84,40 @@ class ZaloBotApi:
         await self.call("sendChatAction", chat_id=chat_id, action=action)
 
 
+class ZaloBotSender:
+    """Broadcasts (digests, reminders, new directives) to one chat: the outbox's `Sender`."""
+    channel = CHANNEL
+
+    def __init__(self, api: ZaloBotApi):
+        self.api = api
+
+    async def send(self, chat_id: str, reply: Reply) -> Delivery:
+        sent = 0
+        try:
+            for part in texts([reply]):
+                await self.api.send_message(chat_id, part)
+                sent += 1
+        except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+            return Delivery(RETRY if not sent else FAILED, str(error))  # nothing reached Zalo
+        except httpx.HTTPError as error:
+            return Delivery(UNKNOWN if not sent else FAILED, f"{type(error).__name__}: {error}")
+        except ZaloBotError as error:
+            return Delivery(FAILED, f"after {sent} part(s): {error}" if sent else str(error))
+        return Delivery(DELIVERED)
+
+
 class ZaloBotChannel:
-    def __init__(self, settings: Settings, conversation: Conversation, http: httpx.AsyncClient | None = None):
+    def __init__(self, settings: Settings, service: ChatService, http: httpx.AsyncClient | None = None,
+                 clock: Clock | None = None):
         self.settings = settings
-        self.conversation = conversation
+        self.service = service
+        self.conversation = ZaloConversation(service, CHANNEL)
+        self.clock = clock or service.clock
         self.http = http or httpx.AsyncClient(timeout=httpx.Timeout(30, connect=10))
         self.api = ZaloBotApi(self.http, settings.zalo_bot_api_url, settings.zalo_bot_token)
+        self.sender = ZaloBotSender(self.api)
+        self.schedule = Schedule(service.outbox, self.clock, settings.broadcast_time)
+        self._last_run = ""
         self._seen: OrderedDict[str, None] = OrderedDict()  # Zalo may deliver a message twice
         self._tasks: set[asyncio.Task] = set()
         self._chat_locks: dict[str, asyncio.Lock] = {}
@@ -108,14 +140,14 @@ class ZaloBotChannel:
                 sender = message.get("from") or {}
                 await self.api.send_chat_action(chat_id)
                 replies = await asyncio.to_thread(
-                    self.conversation.reply, CHANNEL, chat_id, str(sender.get("id") or chat_id),
+                    self.conversation.reply, chat_id, str(sender.get("id") or chat_id),
                     str(sender.get("display_name") or ""), str(message["text"]))
                 for part in replies:
                     await self.send(chat_id, part)
             except Exception:
                 logger.exception("Zalo Bot: message %s in %s failed", message_id, chat_id)
                 try:
-                    await self.send(chat_id, zalo_text("error"))
+                    await self.send(chat_id, notice_text("error"))
                 except (ZaloBotError, httpx.HTTPError):
                     pass  # the log has the original error
 
@@ -130,7 +162,7 @@ class ZaloBotChannel:
         return False
 
     async def send(self, chat_id: str, text: str) -> None:
-        for part in split_text(text):
+        for part in plain(text):
             await self.api.send_message(chat_id, part)
 
     def _spawn(self, update: dict) -> None:
@@ -194,16 +226,40 @@ class ZaloBotChannel:
         await self.http.aclose()
 
 
-def build_channel(settings: Settings, congvan: Congvan, conversation: Conversation | None = None) -> ZaloBotChannel:
-    return ZaloBotChannel(settings, conversation or AnswerConversation(congvan))
+    # -- broadcasts ------------------------------------------------------------------------
+
+    async def broadcast(self) -> dict[str, int]:
+        """Once a day at the broadcast time (or at start, if the bot was down then): the day's
+        digest and reminders; otherwise what an earlier run could not send."""
+        today = self.clock.today().isoformat()
+        if self._last_run != today and self.schedule.missed_today():
+            self._last_run = today
+            return await self.schedule.run_day(self.sender)
+        return await self.schedule.deliver_owed(self.sender)
+
+    async def broadcast_forever(self) -> None:
+        while True:
+            try:
+                await self.broadcast()
+            except Exception:
+                logger.exception("Zalo Bot: broadcast failed")
+            await asyncio.sleep(60 if self._last_run != self.clock.today().isoformat() else RETRY_MINUTES * 60)
+
+
+def build_channel(settings: Settings, congvan: Congvan, clock: Clock | None = None) -> ZaloBotChannel:
+    # The Zalo Bot sends no files: its answers offer no "Văn bản gốc".
+    return ZaloBotChannel(settings, ChatService.from_settings(congvan, settings, clock=clock, no_files={CHANNEL}),
+                          clock=clock)
 
 
 async def serve(settings: Settings, congvan: Congvan) -> None:
-    """Webhook when CONGVAN_ZALO_BOT_WEBHOOK_URL is set, long polling otherwise; until cancelled."""
+    """Webhook when CONGVAN_ZALO_BOT_WEBHOOK_URL is set, long polling otherwise, and the daily
+    broadcasts; until cancelled."""
     channel = build_channel(settings, congvan)
     me = await channel.api.get_me()
     logger.info("Zalo Bot %s ready", me.get("account_name") or me.get("display_name") or me.get("id"))
     asyncio.get_running_loop().run_in_executor(None, congvan.warm_up)
+    broadcasts = asyncio.create_task(channel.broadcast_forever())
     try:
         if settings.zalo_bot_webhook_url:
             await channel.start_webhook()
@@ -211,4 +267,5 @@ async def serve(settings: Settings, congvan: Congvan) -> None:
         else:
             await channel.poll()
     finally:
+        broadcasts.cancel()
         await channel.stop()

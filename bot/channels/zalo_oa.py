@@ -6,9 +6,11 @@ and never retries an event that was taken. Zalo may still deliver one twice: the
 is its key in zalo_oa_events, so it is handled once, also across restarts; an event written down
 but not finished when the process stopped is handled when it starts again.
 
-Zalo lets an OA write to a user only for a while after the user's last message (free for 48
-hours, refused after 7 days). Broadcasts go to users inside that window; the others are owed
-the message and get it, if it is still current, the next time they write.
+Questions, typed commands and uploads go to the chat service (bot/chat) through
+bot/channels/zalo_chat.py. Zalo lets an OA write to a user only for a while after the user's last
+message (free for 48 hours, refused after 7 days): the `ZaloOaSender` delivers a broadcast only
+inside that window and defers it otherwise; the outbox owes it again when the user next writes,
+and the channel delivers it right after answering them.
 """
 from __future__ import annotations
 
@@ -18,26 +20,26 @@ import hmac
 import json
 import logging
 import tempfile
-from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 from aiohttp import web
 
+from bot.chat.outbox import BLOCKED, DEFERRED, DELIVERED, FAILED, RETRY, UNKNOWN, Delivery
+from bot.chat.replies import Reply
+from bot.chat.schedule import RETRY_MINUTES, Schedule
+from bot.chat.service import ChatService
 from bot.core.api import Congvan
 from bot.core.clock import Clock
 from bot.core.config import Settings
 
-from .zalo_chat import AnswerConversation, Conversation, zalo_text
+from .zalo_chat import ZaloConversation, notice_text, plain, texts, zalo_text
 from .zalo_oa_store import ZaloOaStore
-from .zalo_text import split_text
 from .zalo_tokens import TOKEN_ERRORS, TokenStore, ZaloOaTokens, ZaloTokenError
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "zalo_oa"
-UPLOAD_SUFFIXES = {".docx", ".doc", ".pdf", ".txt", ".md"}
 DOWNLOAD_LIMIT_MB = 40  # ingest refuses bigger files anyway
 OUTSIDE_WINDOW = -230  # the user has not written for 7 days: Zalo refuses consultation messages
 TEXT_EVENTS = {"user_send_text"}
@@ -120,28 +122,50 @@ class ZaloOaApi:
                     out.write(chunk)
 
 
-@dataclass
-class Owed:
-    """One broadcast message for one user (digest, reminder, notice of a new directive)."""
-    user_id: str
-    kind: str
-    period: str
-    text: str
-    expires_on: str = ""  # ISO date after which it is no longer worth sending
+class ZaloOaSender:
+    """Broadcasts to one OA user, inside the reply window only: the outbox's `Sender` for Zalo OA."""
+    channel = CHANNEL
+
+    def __init__(self, oa: ZaloOaChannel):
+        self.oa = oa
+
+    async def send(self, chat_id: str, reply: Reply) -> Delivery:
+        hours = self.oa.settings.zalo_oa_reply_window_hours
+        if not self.oa.store.in_window(chat_id, hours, self.oa.clock.now()):
+            return Delivery(DEFERRED, f"no message from the user in the last {hours} hours")
+        sent = 0
+        try:
+            for part in texts([reply]):
+                await self.oa.api.send_text(chat_id, part)
+                sent += 1
+        except ZaloOaError as error:
+            if sent:
+                return Delivery(FAILED, f"after {sent} part(s): {error}")  # resending would repeat them
+            return Delivery(DEFERRED if error.code == OUTSIDE_WINDOW else FAILED, str(error))
+        except (ZaloTokenError, httpx.ConnectError, httpx.ConnectTimeout) as error:
+            # Nothing left this machine: the next run tries again.
+            return Delivery(RETRY if not sent else FAILED, str(error))
+        except httpx.HTTPError as error:
+            return Delivery(UNKNOWN if not sent else FAILED, f"{type(error).__name__}: {error}")
+        return Delivery(DELIVERED)
 
 
 class ZaloOaChannel:
-    def __init__(self, settings: Settings, conversation: Conversation, home: Path,
+    def __init__(self, settings: Settings, service: ChatService, home: Path,
                  http: httpx.AsyncClient | None = None, clock: Clock | None = None):
         self.settings = settings
-        self.conversation = conversation
-        self.clock = clock or Clock(settings.timezone)
+        self.service = service
+        self.conversation = ZaloConversation(service, CHANNEL)
+        self.clock = clock or service.clock
         self.http = http or httpx.AsyncClient(timeout=httpx.Timeout(30, connect=10))
         self.store = ZaloOaStore(Path(home) / "congvan.db")
         self.tokens = ZaloOaTokens(TokenStore(home, settings.zalo_oa_access_token, settings.zalo_oa_refresh_token),
                                    self.http, settings.zalo_oa_oauth_url, settings.zalo_oa_app_id,
                                    settings.zalo_oa_app_secret)
         self.api = ZaloOaApi(self.http, settings.zalo_oa_api_url, self.tokens)
+        self.sender = ZaloOaSender(self)
+        self.schedule = Schedule(service.outbox, self.clock, settings.broadcast_time)
+        self._last_run: str = ""
         self._tasks: set[asyncio.Task] = set()
         self._user_locks: dict[str, asyncio.Lock] = {}
         self._runner: web.AppRunner | None = None
@@ -210,6 +234,7 @@ class ZaloOaChannel:
             try:
                 if name == "unfollow":
                     self.store.follow(user_id, False)
+                    await asyncio.to_thread(self.conversation.left, user_id, "unfollowed")
                 elif name == "follow":
                     self.store.follow(user_id, True)
                 elif name in TEXT_EVENTS | FILE_EVENTS | OTHER_MESSAGES:
@@ -220,10 +245,11 @@ class ZaloOaChannel:
                         await self._on_files(user_id, event)
                     else:
                         await self.send(user_id, zalo_text("text_only"))
-                    await self._catch_up(user_id)
+                    # Inside the window again: what was deferred for them goes out now.
+                    await self.service.outbox.deliver(self.sender, self.clock.today())
             except Exception:
                 logger.exception("Zalo OA: event %s of %s failed", key, user_id)
-                await self._try_send(user_id, zalo_text("error"))
+                await self._try_send(user_id, notice_text("error"))
             finally:
                 self.store.done(key)
 
@@ -232,22 +258,19 @@ class ZaloOaChannel:
         if not text:
             return
         name = str((event.get("sender") or {}).get("display_name") or "")
-        for part in await asyncio.to_thread(self.conversation.reply, CHANNEL, user_id, user_id, name, text):
+        for part in await asyncio.to_thread(self.conversation.reply, user_id, user_id, name, text):
             await self.send(user_id, part)
 
     async def _on_files(self, user_id: str, event: dict) -> None:
         for attachment in (event.get("message") or {}).get("attachments") or []:
             payload = attachment.get("payload") or {}
             file_name = Path(str(payload.get("name") or "tep-dinh-kem")).name
-            if user_id not in self.settings.zalo_oa_admins:
-                await self.send(user_id, zalo_text("admin_only"))
-                return
-            if Path(file_name).suffix.lower() not in UPLOAD_SUFFIXES:
-                await self.send(user_id, zalo_text("unsupported_file", file_name=file_name))
-                continue
-            if int(payload.get("size") or 0) > DOWNLOAD_LIMIT_MB * 1024 * 1024:
-                await self.send(user_id, zalo_text("file_too_big", file_name=file_name,
-                                                   limit_mb=DOWNLOAD_LIMIT_MB))
+            size = int(payload.get("size") or 0)
+            go, replies = await asyncio.to_thread(self.conversation.accept_upload, user_id, user_id, file_name, size,
+                                                  DOWNLOAD_LIMIT_MB)
+            if not go:
+                for part in replies:
+                    await self.send(user_id, part)
                 continue
             with tempfile.TemporaryDirectory(prefix="congvan-zalo-") as folder:
                 path = Path(folder) / file_name  # the sender's name: one sign of a new version
@@ -255,17 +278,18 @@ class ZaloOaChannel:
                     await self.api.download(str(payload.get("url", "")), path, DOWNLOAD_LIMIT_MB * 1024 * 1024)
                 except (httpx.HTTPError, ValueError) as error:
                     reason = "quá lớn" if isinstance(error, ValueError) else type(error).__name__
-                    await self.send(user_id, zalo_text("download_failed", file_name=file_name, reason=reason))
+                    await self.send(user_id, notice_text("download_failed", name=file_name, reason=reason))
                     continue
-                await self.send(user_id, zalo_text("processing", file_name=file_name))
-                replies = await asyncio.to_thread(self.conversation.upload, CHANNEL, user_id, user_id, path)
+                for part in replies:  # "Đang nạp …"
+                    await self.send(user_id, part)
+                replies = await asyncio.to_thread(self.conversation.upload, user_id, user_id, path)
             for part in replies:
                 await self.send(user_id, part)
 
     # -- sending ---------------------------------------------------------------------------
 
     async def send(self, user_id: str, text: str) -> None:
-        for part in split_text(text):
+        for part in plain(text):
             await self.api.send_text(user_id, part)
 
     async def _try_send(self, user_id: str, text: str) -> bool:
@@ -283,57 +307,42 @@ class ZaloOaChannel:
 
     # -- broadcasts ------------------------------------------------------------------------
 
-    async def broadcast(self, messages: Iterable[Owed], what: str = "") -> dict[str, int]:
-        """Send each message to its user if they wrote within the window; the others are owed it.
-        The admins get the counts."""
-        counts = {"sent": 0, "outside": 0, "inactive": 0, "failed": 0}
-        hours = self.settings.zalo_oa_reply_window_hours
-        for owed in messages:
-            state = await self._deliver(owed, hours)
-            counts[state] += 1
-        if what and any(counts.values()):
-            await self._tell_admins(zalo_text("report", what=what, hours=hours, **counts))
-        logger.info("Zalo OA broadcast %s: %s", what, counts)
-        return counts
+    async def broadcast(self) -> dict[str, int]:
+        """Once a day at the broadcast time (or at start, if the bot was down then): plan the
+        day's digest and reminders and send them, and tell the admins how many went out and how
+        many wait for their reader to write. Otherwise send what an earlier run could not."""
+        today = self.clock.today().isoformat()
+        if self._last_run != today and self.schedule.missed_today():
+            self._last_run = today
+            counts = await self.schedule.run_day(self.sender)
+            if counts.get("sent") or counts.get("deferred"):
+                await self._tell_admins(zalo_text("report", sent=counts.get("sent", 0),
+                                                  outside=counts.get("deferred", 0), failed=counts.get("failed", 0),
+                                                  hours=self.settings.zalo_oa_reply_window_hours,
+                                                  day=self.clock.today()))
+            return counts
+        return await self.schedule.deliver_owed(self.sender)
 
-    async def _deliver(self, owed: Owed, hours: int) -> str:
-        user = self.store.user(owed.user_id)
-        if user is not None and not user["active"]:
-            return "inactive"
-        if not self.store.in_window(owed.user_id, hours, self.clock.now()):
-            self.store.owe(owed.user_id, owed.kind, owed.period, owed.text, owed.expires_on)
-            return "outside"
-        try:
-            await self.send(owed.user_id, owed.text)
-            return "sent"
-        except ZaloOaError as error:
-            if error.code == OUTSIDE_WINDOW:
-                self.store.owe(owed.user_id, owed.kind, owed.period, owed.text, owed.expires_on)
-                return "outside"
-            logger.warning("Zalo OA: broadcast to %s failed: %s", owed.user_id, error)
-            return "failed"
-        except (ZaloTokenError, httpx.HTTPError) as error:
-            logger.warning("Zalo OA: broadcast to %s failed: %s", owed.user_id, error)
-            return "failed"
-
-    async def _catch_up(self, user_id: str) -> None:
-        """A user who just wrote is inside the window again: what they are owed goes out now."""
-        for row in self.store.owed(user_id, self.clock.today().isoformat()):
-            if await self._try_send(user_id, row["text"]):
-                self.store.settle(row, "sent")  # otherwise still owed, tried when they write again
+    async def broadcast_forever(self) -> None:
+        while True:
+            try:
+                await self.broadcast()
+            except Exception:
+                logger.exception("Zalo OA: broadcast failed")
+            await asyncio.sleep(60 if self._last_run != self.clock.today().isoformat() else RETRY_MINUTES * 60)
 
 
-def build_channel(settings: Settings, congvan: Congvan, conversation: Conversation | None = None,
-                  clock: Clock | None = None) -> ZaloOaChannel:
-    return ZaloOaChannel(settings, conversation or AnswerConversation(congvan), congvan.store.home, clock=clock)
+def build_channel(settings: Settings, congvan: Congvan, clock: Clock | None = None) -> ZaloOaChannel:
+    service = ChatService.from_settings(congvan, settings, clock=clock, no_files={CHANNEL})
+    return ZaloOaChannel(settings, service, congvan.store.home, clock=clock)
 
 
 async def serve(settings: Settings, congvan: Congvan) -> None:
-    """Run the webhook server until cancelled (Ctrl-C)."""
+    """Run the webhook server and the daily broadcasts until cancelled (Ctrl-C)."""
     channel = build_channel(settings, congvan)
     await channel.start()
     asyncio.get_running_loop().run_in_executor(None, congvan.warm_up)
     try:
-        await asyncio.Event().wait()
+        await channel.broadcast_forever()
     finally:
         await channel.stop()

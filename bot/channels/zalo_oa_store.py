@@ -1,7 +1,7 @@
 """What the Zalo OA channel must remember across restarts, in the home's congvan.db on a
 connection of its own: each webhook event (so a msg_id Zalo delivers again is handled once, and
-an event accepted just before a crash is handled after it), each user's last message and follow
-state (the reply window), and the broadcasts owed to users outside the window.
+an event accepted just before a crash is handled after it), and each user's last message and
+follow state (the reply window; by the channel's clock, which tests set).
 """
 from __future__ import annotations
 
@@ -27,11 +27,6 @@ class ZaloOaStore:
             self.db["zalo_oa_users"].create({
                 "user_id": str, "followed": int, "active": int, "inactive_reason": str,
                 "last_message_at": str, "first_seen": str}, pk="user_id", if_not_exists=True)
-            # A broadcast a user could not be sent because they had not written recently; sent
-            # the next time they write, unless it has expired (a past month's digest).
-            self.db["zalo_oa_owed"].create({
-                "user_id": str, "kind": str, "period": str, "text": str, "expires_on": str, "state": str,
-                "recorded_at": str, "sent_at": str}, pk=("user_id", "kind", "period"), if_not_exists=True)
 
     # -- events ----------------------------------------------------------------------------
 
@@ -90,36 +85,6 @@ class ZaloOaStore:
             return False
         last = datetime.fromisoformat(user["last_message_at"])
         return (now or datetime.now(UTC)) - last < timedelta(hours=hours)
-
-    def mark_inactive(self, user_id: str, reason: str) -> None:
-        with self.db.conn:
-            self.db.execute("update zalo_oa_users set active = 0, inactive_reason = ? where user_id = ?",
-                            [reason, user_id])
-
-    # -- broadcasts owed -------------------------------------------------------------------
-
-    def owe(self, user_id: str, kind: str, period: str, text: str, expires_on: str) -> bool:
-        with self.db.conn:
-            cursor = self.db.execute(
-                "insert or ignore into zalo_oa_owed (user_id, kind, period, text, expires_on, state, recorded_at,"
-                " sent_at) values (?, ?, ?, ?, ?, 'owed', ?, '')", [user_id, kind, period, text, expires_on, _now()])
-        return cursor.rowcount == 1
-
-    def owed(self, user_id: str, today: str) -> list[dict]:
-        """What a user is still owed, oldest first; expired ones are dropped here."""
-        with self.db.conn:
-            self.db.execute("update zalo_oa_owed set state = 'expired' where user_id = ? and state = 'owed'"
-                            " and expires_on != '' and expires_on < ?", [user_id, today])
-        return list(self.db["zalo_oa_owed"].rows_where("user_id = ? and state = 'owed'", [user_id],
-                                                        order_by="recorded_at"))
-
-    def settle(self, row: dict, state: str) -> None:
-        with self.db.conn:
-            self.db.execute("update zalo_oa_owed set state = ?, sent_at = ? where user_id = ? and kind = ?"
-                            " and period = ?", [state, _now(), row["user_id"], row["kind"], row["period"]])
-
-    def owed_rows(self) -> list[dict]:
-        return list(self.db["zalo_oa_owed"].rows(order_by="recorded_at"))
 
 
 def _now() -> str:
