@@ -362,6 +362,29 @@ def test_a_user_who_unfollows_is_inactive_and_gets_no_broadcast(corpus, tmp_path
     run(scenario())
 
 
+def test_commands_typed_without_diacritics_and_a_numbered_choice(corpus, tmp_path):
+    cv, _ = corpus
+    time = SettableTime(2024, 12, 10, 9, 0)
+
+    async def scenario():
+        async with zalo(cv, tmp_path, time=time) as (fake, channel, url):
+            await fake.deliver(url, fake.text_event(TEACHER, "don vi"))
+            [menu] = await fake.wait_messages(TEACHER, 1)
+            numbered = dict(re.findall(r"^(\d+)\. (.+)$", menu, re.MULTILINE))
+            number = next(n for n, label in numbered.items() if label == "Trường MN Sen Hồng")
+            await fake.deliver(url, fake.text_event(TEACHER, number))
+            [chosen] = await fake.wait_messages(TEACHER, 1, after=1)
+            assert "Đã chọn đơn vị: Trường MN Sen Hồng" in chosen
+            await fake.deliver(url, fake.text_event(TEACHER, "thang 12/2024"))
+            [tasks] = await fake.wait_messages(TEACHER, 1, after=2)
+            assert "Sen Hồng" in tasks and "hội thi bé khỏe bé ngoan" in tasks and "Hoa Mai" not in tasks
+            await fake.deliver(url, fake.text_event(TEACHER, "/han"))
+            [upcoming] = await fake.wait_messages(TEACHER, 1, after=3)
+            assert "20/12/2024" in upcoming and "15/12/2024" not in upcoming  # its own deadline only
+
+    run(scenario())
+
+
 def test_the_signature_is_zalos_plain_sha256_of_app_id_body_timestamp_and_key():
     # Computed by hand: sha256("123" + '{"a":1}' + "1700000000000" + "key")
     assert signature("123", b'{"a":1}', "1700000000000", "key") == (

@@ -11,12 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import prompts
-from bot.chat.render import ZALO_LIMIT, split_blocks, text_messages
-from bot.chat.replies import AnswerReply, FileReply, Legacy, Message, Reply, Source, notice
+from bot.chat.render import ZALO_LIMIT, split_blocks
+from bot.chat.replies import Reply, notice
 from bot.chat.service import ChatService
 from bot.chat.store import ChatKey
 
-FORMAT = "text"
+from .plain_text import FORMAT, messages
 
 
 def zalo_text(key: str, **context) -> str:
@@ -36,30 +36,7 @@ def plain(text: str, limit: int = ZALO_LIMIT) -> list[str]:
 
 def texts(replies: list[Reply], limit: int = ZALO_LIMIT) -> list[str]:
     """Replies as the plain-text messages that carry them, in order."""
-    messages: list[str] = []
-    for reply in replies:
-        if isinstance(reply, AnswerReply):
-            parts = text_messages(reply.answer, limit)
-        else:
-            parts = split_blocks([_body(reply)], limit)
-        if reply.choices:
-            parts = parts[:-1] + split_blocks([parts[-1] if parts else "",
-                                               prompts.render(FORMAT, "choices", choices=reply.choices)], limit)
-        messages += parts
-    return messages
-
-
-def _body(reply: Reply) -> str:
-    if isinstance(reply, Message):
-        return prompts.render(FORMAT, reply.template, **reply.params)
-    if isinstance(reply, Source):
-        return prompts.render(FORMAT, "section", section=reply.section, start=reply.start, end=reply.end,
-                              sentence=reply.sentence)
-    if isinstance(reply, FileReply):  # never offered on Zalo (no_files); the caption says what it is
-        return prompts.render(FORMAT, reply.caption.template, **reply.caption.params)
-    if isinstance(reply, Legacy):
-        return reply.text
-    raise TypeError(f"no plain text for {type(reply).__name__}")
+    return [m for reply in replies for m in messages(reply, limit)]
 
 
 class ZaloConversation:
