@@ -436,3 +436,24 @@ def _free_port() -> int:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
+
+
+def test_zalo_settings_say_in_vietnamese_what_is_missing_or_wrong():
+    from bot.core.config import SettingsError, load_zalo_bot_settings, load_zalo_oa_settings
+
+    good = {"CONGVAN_ZALO_OA_APP_ID": "4318", "CONGVAN_ZALO_OA_APP_SECRET": "s", "CONGVAN_ZALO_OA_SECRET_KEY": "k",
+            "CONGVAN_ZALO_OA_REFRESH_TOKEN": "r", "CONGVAN_ZALO_OA_ADMINS": "8800000000000000042, 8800000000000000043"}
+    settings = load_zalo_oa_settings(environ=good)
+    assert settings.zalo_oa_admins == {"8800000000000000042", "8800000000000000043"}
+    assert (settings.zalo_oa_webhook_path, settings.zalo_oa_reply_window_hours) == ("/zalo-oa", 48)
+    for bad, words in [({"CONGVAN_ZALO_OA_SECRET_KEY": ""}, "Thiếu CONGVAN_ZALO_OA_SECRET_KEY (OA Secret Key"),
+                       ({"CONGVAN_ZALO_OA_ADMINS": "cô Lan"}, "không hiểu: cô, Lan"),
+                       ({"CONGVAN_ZALO_OA_REPLY_WINDOW_HOURS": "200"}, "sau 7 ngày Zalo từ chối")]:
+        with pytest.raises(SettingsError) as error:
+            load_zalo_oa_settings(environ={**good, **bad})
+        assert words in str(error.value)
+    with pytest.raises(SettingsError, match="Thiếu CONGVAN_ZALO_BOT_TOKEN"):
+        load_zalo_bot_settings(environ={})
+    with pytest.raises(SettingsError, match="CONGVAN_ZALO_BOT_WEBHOOK_SECRET"):
+        load_zalo_bot_settings(environ={"CONGVAN_ZALO_BOT_TOKEN": "t",
+                                        "CONGVAN_ZALO_BOT_WEBHOOK_URL": "https://bot.example.vn/zalo-bot"})
