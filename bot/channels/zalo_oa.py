@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 from aiohttp import web
 
-from bot.chat.outbox import BLOCKED, DEFERRED, DELIVERED, FAILED, RETRY, UNKNOWN, Delivery
+from bot.chat.outbox import DEFERRED, DELIVERED, FAILED, RETRY, UNKNOWN, Delivery
 from bot.chat.replies import Reply
 from bot.chat.schedule import RETRY_MINUTES, Schedule
 from bot.chat.service import ChatService
