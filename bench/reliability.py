@@ -13,7 +13,9 @@
 6. the time budget of one file (CONGVAN_FILE_SECONDS): the slowest input of table 1 against the
    default budget, and inputs built to be slow (many PDF pages, many scanned pages, many
    passages embedded by the bundled model) under a lowered budget: where each stopped, and by
-   how much it overran (one page, one OCR page or one embedding batch at most).
+   how much it overran (one page, one OCR page or one embedding batch at most);
+7. the memory of one file: each input of table 1 ingested by a process of its own, its peak RSS
+   (the kernel's ru_maxrss of that child) against 1 GB.
 
 Everything but section 6's last row embeds with the tests' HashEmbedder (as tests/test_crash.py's
 child does), so the run takes a few minutes and measures the save, not the model.
@@ -21,6 +23,8 @@ child does), so the run takes a few minutes and measures the save, not the model
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import random
 import shutil
 import signal
@@ -348,15 +352,53 @@ def section_budget(work: Path, seconds: int) -> str:
                           "batch of 32 passages embedded, so a file overruns it by one such step at most.")
 
 
+# --- 7. the memory of one file -----------------------------------------------------------------
+
+_CHILD = """
+import sys
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from bench.reliability import open_home
+if sys.argv[2] != "-":
+    open_home(Path(sys.argv[1])).ingest([Path(sys.argv[2])])
+"""
+
+
+def peak_rss_mb(home: Path, file: Path | None) -> float:
+    """Peak RSS of a fresh process that ingests `file` into `home` (or only imports, for None)."""
+    child = subprocess.Popen([sys.executable, "-c", _CHILD.format(root=str(ROOT)), str(home), str(file or "-")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(child.pid, 0)
+    return usage.ru_maxrss / 1024  # kilobytes on Linux
+
+
+def section_memory(work: Path) -> str:
+    template = work / "memory-template"
+    open_home(template).ingest([write_txt(work / "ke-hoach-memory.txt")])
+    rows = [["(the process alone: imports, no file)", f"{peak_rss_mb(template, None):.0f}", "yes"]]
+    for i, path in enumerate(bad_inputs(work / "memory-inputs")):
+        home = work / f"memory-{i}"
+        shutil.copytree(template, home)
+        peak = peak_rss_mb(home, path)
+        rows.append([f"`{path.name}`", f"{peak:.0f}", "yes" if peak <= 1024 else "**NO**"])
+        shutil.rmtree(home)
+    return table(["input", "peak RSS, MB", "under 1 GB"], rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=25, help="kills at random moments, and as many at random statements (default 25)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--budget", type=int, default=10, help="the lowered budget of section 6, in seconds (default 10)")
+    parser.add_argument("--only-memory", action="store_true", help="only section 7, the memory of one file")
     args = parser.parse_args()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="congvan-reliability-") as tmp:
         work = Path(tmp)
+        if args.only_memory:
+            print("### Memory of one file\n")
+            print(section_memory(work))
+            return
         print("### Bad inputs\n")
         print(section_bad_inputs(work), flush=True)
         print("\n### kill -9 during an ingest\n")
@@ -365,6 +407,8 @@ def main() -> None:
         print(section_concurrency_and_identity(work), flush=True)
         print("\n### Time budget of one file\n")
         print(section_budget(work, args.budget))
+        print("\n### Memory of one file\n")
+        print(section_memory(work))
     print(f"\n`bench/reliability.py --kills {args.kills} --seed {args.seed}`: {time.perf_counter() - started:.0f} s, "
           "HashEmbedder (tests/test_crash.py), temporary homes.")
 
