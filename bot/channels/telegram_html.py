@@ -11,6 +11,7 @@ import re
 from markupsafe import Markup, escape
 
 import prompts
+from bot.chat.render import split_blocks, units  # noqa: F401  (units: Telegram counts UTF-16 units too)
 
 MESSAGE_LIMIT = 4096  # Telegram's limit on a message, counted in UTF-16 code units
 
@@ -20,62 +21,10 @@ def render(template: str, /, **context) -> str:
     return prompts.render("telegram", template, **context)
 
 
-def units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
 def split_message(html: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Messages of at most `limit` units: whole blocks where they fit, else whole lines, else words."""
-    messages: list[str] = []
-    current = ""
-    for block in _pieces(html.strip(), limit):
-        joined = f"{current}\n\n{block}" if current else block
-        if units(joined) <= limit:
-            current = joined
-        else:
-            messages.append(current)
-            current = block
-    if current:
-        messages.append(current)
-    return messages
-
-
-def _pieces(html: str, limit: int) -> list[str]:
-    pieces = []
-    for block in re.split(r"\n\s*\n", html):
-        block = block.strip("\n")
-        if not block:
-            continue
-        if units(block) <= limit:
-            pieces.append(block)
-            continue
-        lines, current = [], ""
-        for line in _lines(block, limit):
-            joined = f"{current}\n{line}" if current else line
-            if units(joined) <= limit:
-                current = joined
-            else:
-                lines.append(current)
-                current = line
-        pieces.extend(lines + [current])
-    return pieces
-
-
-def _lines(block: str, limit: int) -> list[str]:
-    out = []
-    for line in block.split("\n"):
-        while units(line) > limit:
-            # Lines this long are plain escaped text: cut at a space, never inside "&amp;".
-            cut = line.rfind(" ", 0, limit)
-            if cut <= 0:
-                cut = limit
-                entity = line.rfind("&", 0, cut)
-                if entity != -1 and ";" not in line[entity:cut]:
-                    cut = entity
-            out.append(line[:cut])
-            line = line[cut:].lstrip(" ")
-        out.append(line)
-    return out
+    """Messages of at most `limit` units: whole blocks where they fit, else whole lines, else words
+    (bot/chat/render.py's packing, which never cuts inside an entity such as "&amp;")."""
+    return split_blocks([block for block in re.split(r"\n\s*\n", html.strip()) if block.strip()], limit)
 
 
 def answer_html(answer) -> str:

@@ -19,13 +19,13 @@ from aiohttp import web
 
 from bot.chat.outbox import DELIVERED, FAILED, RETRY, UNKNOWN, Delivery
 from bot.chat.replies import Reply
-from bot.chat.schedule import RETRY_MINUTES, Schedule
+from bot.chat.schedule import Schedule
 from bot.chat.service import ChatService
 from bot.core.api import Congvan
 from bot.core.clock import Clock
 from bot.core.config import Settings
 
-from .zalo_chat import ZaloConversation, notice_text, plain, texts, zalo_text
+from .zalo_chat import ZaloConversation, broadcast_forever, notice_text, plain, texts, zalo_text
 
 logger = logging.getLogger(__name__)
 
@@ -238,12 +238,7 @@ class ZaloBotChannel:
         return await self.schedule.deliver_owed(self.sender)
 
     async def broadcast_forever(self) -> None:
-        while True:
-            try:
-                await self.broadcast()
-            except Exception:
-                logger.exception("Zalo Bot: broadcast failed")
-            await asyncio.sleep(60 if self._last_run != self.clock.today().isoformat() else RETRY_MINUTES * 60)
+        await broadcast_forever(self.broadcast, lambda: self._last_run == self.clock.today().isoformat(), "Zalo Bot")
 
 
 def build_channel(settings: Settings, congvan: Congvan, clock: Clock | None = None) -> ZaloBotChannel:

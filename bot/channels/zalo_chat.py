@@ -8,11 +8,15 @@ transports run them in a worker thread.
 """
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import prompts
 from bot.chat.render import ZALO_LIMIT, split_blocks
 from bot.chat.replies import Reply, notice
+from bot.chat.schedule import RETRY_MINUTES
 from bot.chat.service import ChatService
 from bot.chat.store import ChatKey
 
@@ -65,3 +69,16 @@ class ZaloConversation:
 
     def left(self, chat_id: str, reason: str) -> None:
         self.service.left(self.key(chat_id), reason)
+
+
+async def broadcast_forever(broadcast: Callable[[], Awaitable[object]], done_today: Callable[[], bool],
+                            label: str) -> None:
+    """Both Zalo products' broadcast loop: every minute until today's run has gone out (the bot may
+    start before the broadcast time), then every RETRY_MINUTES for what is still owed. A failed
+    run is logged and tried again, never the end of the bot."""
+    while True:
+        try:
+            await broadcast()
+        except Exception:
+            logging.getLogger(__name__).exception("%s: broadcast failed", label)
+        await asyncio.sleep(RETRY_MINUTES * 60 if done_today() else 60)

@@ -78,6 +78,10 @@ def _cut(line: str, limit: int) -> list[str]:
         cut = line.rfind(" ", 0, fits + 1)
         if cut <= 0:
             cut = fits
+            # Never inside an HTML entity ("&amp;"): a Telegram message must stay well-formed.
+            entity = line.rfind("&", 0, cut)
+            if entity > 0 and ";" not in line[entity:cut] and ";" in line[cut:cut + 8]:
+                cut = entity
         out.append(line[:cut].rstrip())
         line = line[cut:].lstrip()
     out.append(line)
