@@ -355,18 +355,10 @@ app.add_typer(serve_app, name="serve")
 def serve_telegram(home: Optional[Path] = HomeOption,
                    env_file: Optional[Path] = typer.Option(None, "--env-file", help="Settings file (default ./.env).")):
     """The Telegram bot: long polling, or a webhook when CONGVAN_TELEGRAM_WEBHOOK_URL is set."""
-    import logging
-
-    from bot.core.config import SettingsError, load_telegram_settings
+    from bot.core.config import load_telegram_settings
     from .telegram import run
 
-    try:
-        settings = load_telegram_settings(env_file)
-    except SettingsError as error:
-        console.print(str(error), highlight=False)
-        raise typer.Exit(2)
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per poll otherwise
+    settings = _channel_settings(load_telegram_settings, env_file)
     mode = f"webhook {settings.telegram_webhook_url}" if settings.telegram_webhook_url else "long polling"
     console.print(f"Bot Telegram đang chạy ({mode}); Ctrl-C để dừng.", highlight=False)
     run(settings, Congvan(home))
@@ -411,7 +403,7 @@ def _channel_settings(loader, env_file: Optional[Path]):
         console.print(str(error), highlight=False)
         raise typer.Exit(2)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per call otherwise
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per poll or call otherwise
     return settings
 
 

@@ -39,35 +39,29 @@ def split_blocks(blocks: list[str], limit: int) -> list[str]:
     """`blocks` packed into messages of at most `limit` NFC characters, whole where they fit."""
     if limit < 1:
         raise ValueError("a message must hold at least one character")
-    messages: list[str] = []
-    current = ""
-    for block in blocks:
-        for piece in _fit(unicodedata.normalize("NFC", block.strip("\n")), limit):
-            joined = f"{current}\n\n{piece}" if current else piece
-            if units(joined) <= limit:
-                current = joined
-            else:
-                messages.append(current)
-                current = piece
-    if current:
-        messages.append(current)
-    return messages
+    pieces = [piece for block in blocks for piece in _fit(unicodedata.normalize("NFC", block.strip("\n")), limit)]
+    return _pack(pieces, limit, "\n\n")
 
 
 def _fit(block: str, limit: int) -> list[str]:
     """A block as pieces of at most `limit` characters: itself, else whole lines, else words."""
     if units(block) <= limit:
         return [block]
-    pieces, current = [], ""
-    for line in block.split("\n"):
-        for part in _cut(line, limit):
-            joined = f"{current}\n{part}" if current else part
-            if units(joined) <= limit:
-                current = joined
-            else:
-                pieces.append(current)
-                current = part
-    return pieces + [current] if current else pieces
+    return _pack([part for line in block.split("\n") for part in _cut(line, limit)], limit, "\n")
+
+
+def _pack(pieces: list[str], limit: int, separator: str) -> list[str]:
+    """Consecutive pieces joined by `separator` while the join fits in `limit` units."""
+    out: list[str] = []
+    current = ""
+    for piece in pieces:
+        joined = f"{current}{separator}{piece}" if current else piece
+        if units(joined) <= limit:
+            current = joined
+        else:
+            out.append(current)
+            current = piece
+    return out + [current] if current else out
 
 
 def _cut(line: str, limit: int) -> list[str]:
