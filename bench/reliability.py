@@ -42,7 +42,8 @@ from bot.core.api import Congvan  # noqa: E402
 from ingest.limits import Limits  # noqa: E402
 from tests.directives import FONT, directive_lines, write_directive, write_docx, write_pdf, write_txt  # noqa: E402
 from tests.test_cli import bad_files  # noqa: E402
-from tests.test_crash import HashEmbedder, child, fresh_home, state, write_plan  # noqa: E402
+from tests.conftest import HashEmbedder  # noqa: E402
+from tests.test_crash import child, fresh_home, state, write_plan  # noqa: E402
 from tests.test_formats import _cp1258, _noise, _word_html  # noqa: E402
 from tests.test_identity import office_letter  # noqa: E402
 from tests.test_formats import SCANNED, _text_pdf_with_scans  # noqa: E402

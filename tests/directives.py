@@ -104,3 +104,9 @@ def write_directive(path: Path, body: list[str], issuer: tuple[str, ...] = ("UBN
     flush()
     document.save(path)
     return path
+
+
+def two_schools(folder: Path) -> list[Path]:
+    """Two schools' plans for the same contest with different deadlines: the chat tests' library."""
+    return [write_txt(folder / "hoa-mai.txt"),
+            write_txt(folder / "sen-hong.txt", school="SEN HỒNG", number="12/KH-MNSH", deadline="20/12/2024")]

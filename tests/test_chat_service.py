@@ -19,8 +19,8 @@ from bot.chat.store import ChatKey, ChatStore, m001_telegram_tables
 from bot.core.api import Congvan
 from bot.core.clock import Clock
 
-from .directives import write_txt
-from .test_crash import HashEmbedder
+from .directives import two_schools, write_txt
+from .conftest import HashEmbedder
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 HOA_MAI, SEN_HONG = "Trường MN Hoa Mai", "Trường MN Sen Hồng"
@@ -31,8 +31,7 @@ ADMIN = "900"
 def library(tmp_path_factory):
     folder = tmp_path_factory.mktemp("chat")
     cv = Congvan(folder / "home", embedder=HashEmbedder())
-    for path in (write_txt(folder / "hoa-mai.txt"),
-                 write_txt(folder / "sen-hong.txt", school="SEN HỒNG", number="12/KH-MNSH", deadline="20/12/2024")):
+    for path in two_schools(folder):
         assert cv.ingest_file(path).action == "added"
     return cv, folder
 

@@ -14,8 +14,8 @@ from bot.chat.store import ChatStore
 from bot.core.api import Congvan
 from bot.core.clock import Clock
 
-from .directives import write_txt
-from .test_crash import HashEmbedder
+from .directives import two_schools, write_txt
+from .conftest import HashEmbedder
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 LIMIT = 2000
@@ -25,9 +25,8 @@ LIMIT = 2000
 def chat(tmp_path_factory):
     folder = tmp_path_factory.mktemp("text")
     cv = Congvan(folder / "home", embedder=HashEmbedder())
-    for path in (write_txt(folder / "hoa-mai.txt"),
-                 write_txt(folder / "sen-hong.txt", school="SEN HỒNG", number="12/KH-MNSH", deadline="20/12/2024")):
-        cv.ingest_file(path)
+    for path in two_schools(folder):
+        assert cv.ingest_file(path).action == "added"
     service = ChatService(cv, ChatStore(folder / "chats.db"), {"zalo_bot": {"1"}},
                           Clock(TZ, lambda: datetime(2024, 12, 5, 9, 0, tzinfo=TZ)), no_files={"zalo_bot"})
     conversation = TextConversation(service, LIMIT)

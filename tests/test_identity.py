@@ -14,7 +14,7 @@ from bot.channels.cli import app
 from index.store import Store
 
 from .directives import write_directive, write_txt
-from .test_crash import HashEmbedder
+from .conftest import HashEmbedder
 
 runner = CliRunner()
 
