@@ -31,14 +31,20 @@ def library(tmp_path_factory):
     return home
 
 
+def _record_keyword_queries(cv: Congvan, monkeypatch) -> tuple[list[str], object]:
+    """The FTS5 match expressions search sends, and the store's own keyword search."""
+    searched: list[str] = []
+    keyword_search = cv.store.keyword_search
+    monkeypatch.setattr(cv.store, "keyword_search", lambda match, limit: searched.append(match) or keyword_search(match, limit))
+    return searched, keyword_search
+
+
 def test_past_the_postings_budget_fts5_finds_passages_by_the_rarest_words_and_every_word_ranks_them(
         library, monkeypatch):
     import bot.core.search
     monkeypatch.setattr(bot.core.search, "KEYWORD_POSTINGS", 4)  # bơi, lội, học bơi, bơi lội: one chunk each
     cv = Congvan(library)
-    searched = []
-    keyword_search = cv.store.keyword_search
-    monkeypatch.setattr(cv.store, "keyword_search", lambda match, limit: searched.append(match) or keyword_search(match, limit))
+    searched, keyword_search = _record_keyword_queries(cv, monkeypatch)
     searcher = cv._search()
     query = understand("kế hoạch năm học cho trẻ học bơi lội", searcher.restorer())
     best = searcher.search(query, k=3)[0]
@@ -54,9 +60,7 @@ def test_past_the_postings_budget_fts5_finds_passages_by_the_rarest_words_and_ev
 
 def test_a_small_library_is_searched_in_one_query_over_every_word(library, monkeypatch):
     cv = Congvan(library)
-    searched = []
-    keyword_search = cv.store.keyword_search
-    monkeypatch.setattr(cv.store, "keyword_search", lambda match, limit: searched.append(match) or keyword_search(match, limit))
+    searched, keyword_search = _record_keyword_queries(cv, monkeypatch)
     searcher = cv._search()
     query = understand("kế hoạch năm học cho trẻ học bơi lội", searcher.restorer())
     searcher.search(query)
