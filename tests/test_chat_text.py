@@ -29,10 +29,10 @@ def chat(tmp_path_factory):
         assert cv.ingest_file(path).action == "added"
     service = ChatService(cv, ChatStore(folder / "chats.db"), {"zalo_bot": {"1"}},
                           Clock(TZ, lambda: datetime(2024, 12, 5, 9, 0, tzinfo=TZ)), no_files={"zalo_bot"})
-    conversation = TextConversation(service, LIMIT)
+    conversation = TextConversation(service, "zalo_bot", LIMIT)
 
     def say(chat_id: str, text: str, user: str | None = None) -> str:
-        replies = conversation.reply("zalo_bot", chat_id, user or chat_id, "cô Lan", text)
+        replies = conversation.reply(chat_id, user or chat_id, "cô Lan", text)
         assert replies and all(len(r) <= LIMIT and "<b>" not in r for r in replies)
         return "\n\n".join(replies)
 
@@ -70,9 +70,9 @@ def test_an_admins_file_is_loaded_and_a_teachers_refused(chat):
     say, conversation, folder = chat
     (folder / "upload").mkdir()
     path = write_txt(folder / "upload" / "binh-minh.txt", school="BÌNH MINH", number="7/KH-MNBM")
-    [refused] = conversation.upload("zalo_bot", "9", "9", path)
+    [refused] = conversation.receive("9", "9", path)
     assert "chỉ quản trị viên" in refused
-    [loaded] = conversation.upload("zalo_bot", "1", "1", path)
+    [loaded] = conversation.receive("1", "1", path)
     assert "Đã nạp" in loaded and "7/KH-MNBM" in loaded and "<b>" not in loaded
     listing = say("1", "van ban", user="1")
     assert "3 văn bản đã nạp" in listing and "xoá ID" in listing

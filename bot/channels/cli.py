@@ -239,7 +239,7 @@ def chat(home: Optional[Path] = HomeOption):
 
     from .plain_text import TextConversation
 
-    conversation = TextConversation(ChatService.from_settings(Congvan(home), settings()), limit=1_000_000)
+    conversation = TextConversation(ChatService.from_settings(Congvan(home), settings()), "cli", limit=1_000_000)
     user = getpass.getuser()
     console.print("Hỏi về các văn bản đã nạp. Dòng trống để thoát.")
     while True:
@@ -249,7 +249,7 @@ def chat(home: Optional[Path] = HomeOption):
             break
         if not text:
             break
-        for message in conversation.reply("cli", user, user, user, text):
+        for message in conversation.reply(user, user, user, text):
             print(message + "\n")
 
 

@@ -40,24 +40,44 @@ def messages(reply: Reply, limit: int) -> list[str]:
 
 
 class TextConversation:
-    """The chat service behind a text-only channel: a message in, plain-text messages out (the
-    shape of bot/channels/zalo_chat.Conversation). Commands are typed ("đơn vị", "tháng 12",
-    "/han"), choices answered by number. Blocking: run it in a worker thread."""
+    """The chat service behind one text-only channel (Zalo OA, Zalo Bot, the command line's chat):
+    a message in, plain-text messages of at most `limit` characters out. Commands are typed ("đơn
+    vị", "tháng 12", "/han"), choices answered by number. Blocking: run it in a worker thread."""
 
-    def __init__(self, service, limit: int):
+    def __init__(self, service, channel: str, limit: int):
         self.service = service
+        self.channel = channel
         self.limit = limit
 
-    def reply(self, channel: str, chat_id: str, user_id: str, name: str, text: str) -> list[str]:
-        key = ChatKey(channel, str(chat_id))
+    def key(self, chat_id: str) -> ChatKey:
+        return ChatKey(self.channel, str(chat_id))
+
+    def reply(self, chat_id: str, user_id: str, name: str, text: str) -> list[str]:
+        key = self.key(chat_id)
         self.service.seen(key, "private", name)
         return self._messages(self.service.handle_text(key, text, str(user_id)))
 
-    def upload(self, channel: str, chat_id: str, user_id: str, path: Path) -> list[str]:
-        """A file the user sent, already downloaded to `path` (named as they named it)."""
-        key = ChatKey(channel, str(chat_id))
-        accepted, refusal = self.service.accept_upload(key, str(user_id), path.name, path.stat().st_size)
-        return self._messages(self.service.ingest_upload(key, str(user_id), path) if accepted else refusal)
+    def accept_upload(self, chat_id: str, user_id: str, name: str, size: int | None = None,
+                      limit_mb: int | None = None) -> tuple[bool, list[str]]:
+        """Whether to fetch a file the user sent (an admin's, of a size and kind that can be
+        read), asked before it is downloaded; the refusal's messages when not."""
+        key = self.key(chat_id)
+        self.service.seen(key, "private", "")
+        go, replies = self.service.accept_upload(key, str(user_id), name, size,
+                                                 **({"limit_mb": limit_mb} if limit_mb is not None else {}))
+        return go, self._messages(replies)
+
+    def upload(self, chat_id: str, user_id: str, path: Path) -> list[str]:
+        """Load a file accepted and downloaded to `path` (named as the user named it)."""
+        return self._messages(self.service.ingest_upload(self.key(chat_id), str(user_id), path))
+
+    def receive(self, chat_id: str, user_id: str, path: Path) -> list[str]:
+        """A file already at hand: accepted or refused, then loaded."""
+        go, refusal = self.accept_upload(chat_id, user_id, path.name, path.stat().st_size)
+        return self.upload(chat_id, user_id, path) if go else refusal
+
+    def left(self, chat_id: str, reason: str) -> None:
+        self.service.left(self.key(chat_id), reason)
 
     def _messages(self, replies: list[Reply]) -> list[str]:
         return [m for reply in replies for m in messages(reply, self.limit)]

@@ -28,12 +28,14 @@ from aiohttp import web
 from bot.chat.outbox import DEFERRED, DELIVERED, FAILED, RETRY, UNKNOWN, Delivery
 from bot.chat.replies import Reply
 from bot.chat.schedule import Schedule
+from bot.chat.render import ZALO_LIMIT
 from bot.chat.service import ChatService
 from bot.core.api import Congvan
 from bot.core.clock import Clock
 from bot.core.config import Settings
 
-from .zalo_chat import ZaloConversation, broadcast_forever, notice_text, plain, texts, zalo_text
+from .plain_text import TextConversation
+from .zalo_chat import broadcast_forever, notice_text, plain, texts, zalo_text
 from .zalo_oa_store import ZaloOaStore
 from .zalo_tokens import TOKEN_ERRORS, TokenStore, ZaloOaTokens, ZaloTokenError
 
@@ -155,7 +157,7 @@ class ZaloOaChannel:
                  http: httpx.AsyncClient | None = None, clock: Clock | None = None):
         self.settings = settings
         self.service = service
-        self.conversation = ZaloConversation(service, CHANNEL)
+        self.conversation = TextConversation(service, CHANNEL, ZALO_LIMIT)
         self.clock = clock or service.clock
         self.http = http or httpx.AsyncClient(timeout=httpx.Timeout(30, connect=10))
         self.store = ZaloOaStore(Path(home) / "congvan.db")
