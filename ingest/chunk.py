@@ -12,6 +12,9 @@ schedule: a subsection that is, or holds, a month is never packed with its sibli
 
 A chunk inside a table that does not show the table's header row carries it as the last step
 of its path, so a row such as "2 Nước uống Đồng/trẻ năm 40,000" still says what its cells are.
+Each row of a schedule (a table whose rows are tasks with their own dates, ingest/tables.py) is
+a chunk of its own, so the passage that answers "khi nào" holds that task's date and no other;
+a sub-row's path also names the row it goes on from.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from functools import cache
 
 from .model import Chunk, Section
 from .structure import Line, heading_path, inherited_month, split_lines
+from .tables import find_tables, table_at
 
 # 700 characters of Vietnamese are 150-290 tokens of multilingual-e5-small (3.4 characters a
 # token on average on the dev corpus, 2.3 in number-heavy tables), well inside its 512-token
@@ -38,13 +42,7 @@ class _Unit:
     start: int
     end: int
     section: int | None = None  # the subsection this unit is whole, if it is one
-
-
-@dataclass
-class _Table:
-    header_end: int  # where the header row ends: a chunk starting later does not show it
-    end: int
-    header: str  # "TT | Nội dung | Đơn vị tính | Mức thu"
+    row: int | None = None  # the schedule row this unit is (part of), by where the row starts
 
 
 def make_chunks(text: str, sections: list[Section]) -> list[Chunk]:
@@ -52,15 +50,18 @@ def make_chunks(text: str, sections: list[Section]) -> list[Chunk]:
     children: dict[int | None, list[Section]] = {}
     for s in sections:
         children.setdefault(s.parent, []).append(s)
-    tables = _tables(lines)
+    tables = find_tables(lines)
+    task_rows = sorted(start for table in tables for start in table.task_rows)
+    rows = set(task_rows)
     chunks: list[Chunk] = []
 
     def emit(owner: int | None, start: int, end: int) -> None:
         path = heading_path(sections, owner)
         month = inherited_month(sections, owner)
-        header = None if month else _header_for(tables, start)  # a schedule's rows are named by their month
-        if header:
-            path = f"{path} > {header}" if path else header
+        table = None if month else table_at(tables, start)  # a month's rows are named by their month
+        if table:
+            steps = [path, table.header, table.task_rows.get(start, "")]
+            path = " > ".join(step for step in steps if step)
         chunks.append(Chunk(ordinal=len(chunks), section=owner, path=path, text=text[start:end],
                             start=start, end=end, month=month))
 
@@ -75,6 +76,9 @@ def make_chunks(text: str, sections: list[Section]) -> list[Chunk]:
     def lines_in(start: int, end: int) -> list[Line]:
         return lines[bisect_left(line_starts, start):bisect_left(line_starts, end)]
 
+    def holds_rows(start: int, end: int) -> bool:
+        return bisect_left(task_rows, start) < bisect_left(task_rows, end)
+
     def flush(owner: int | None, units: list[_Unit]) -> None:
         for group in _pack(units, owner is not None, sections):
             sole = group[0].section if len(group) == 1 else None
@@ -86,13 +90,15 @@ def make_chunks(text: str, sections: list[Section]) -> list[Chunk]:
         own = lines_in(start, kids[0].start if kids else end)
         if owner is not None and kids and len(own) == 1 and own[0].start == start:
             own = []  # a bare heading: its words live on in the paths of its subsections' chunks
-        units = [_Unit(a, b) for line in own for a, b in _line_spans(text, line)]
+        units = [_Unit(a, b, row=line.start if line.start in rows else None)
+                 for line in own for a, b in _line_spans(text, line)]
         for kid in kids:
             kid_lines = lines_in(kid.start, kid.end)
             if not kid_lines:
                 continue
             span = (kid_lines[0].start, kid_lines[-1].end)
-            fits = span[1] - span[0] <= MAX_CHARS
+            # A section holding a schedule's rows is cut, however short, so each row stands alone.
+            fits = span[1] - span[0] <= MAX_CHARS and not holds_rows(*span)
             if fits and not kid.month and not holds_month(kid.ordinal):
                 units.append(_Unit(*span, section=kid.ordinal))
                 continue
@@ -117,7 +123,11 @@ def _pack(units: list[_Unit], share: bool, sections: list[Section]):
     for unit in units:
         joins = group and unit.end - group[0].start <= MAX_CHARS and (
             share or (unit.section is None and group[-1].section is None)
-            or (_numbered(sections, unit.section) and _numbered(sections, group[-1].section)))
+            or (_numbered(sections, unit.section) and _numbered(sections, group[-1].section))) and (
+            # A schedule's row is a passage of its own: the lines before the first row (a
+            # caption, the header row) go with it, nothing comes after a row, and the pieces
+            # of one over-long row go together.
+            unit.row == group[-1].row or (group[-1].row is None and all(u.row is None for u in group)))
         if group and not joins:
             yield group
             group = []
@@ -169,46 +179,3 @@ def _greedy(start: int, end: int, cuts: list[int]) -> list[tuple[int, int]]:
         piece_start = last + 1
     spans.append((piece_start, end))
     return spans
-
-
-# --- tables -------------------------------------------------------------------------------------
-
-_VALUE = re.compile(r"^[\d\s.,/%:()+-]+$")
-# A cell that wraps comes out as lines without tabs between a table's rows.
-_WRAPPED_LINES = 3
-
-
-def _cells(line: Line) -> list[str]:
-    return [c.strip() for c in line.text.split("\t") if c.strip()]
-
-
-def _is_header(line: Line) -> bool:
-    """A row of column names: two or more short cells, none of them a number, amount or date."""
-    cells = _cells(line)
-    return len(cells) >= 2 and all(len(c) <= 80 and not _VALUE.match(c) for c in cells)
-
-
-def _tables(lines: list[Line]) -> list[_Table]:
-    """Tables (runs of tab-separated rows) that open with a header row, with the rows they span."""
-    tables: list[_Table] = []
-    i = 0
-    while i < len(lines):
-        if "\t" not in lines[i].text or not _is_header(lines[i]):
-            i += 1
-            continue
-        header, last, j = lines[i], i, i + 1
-        while j < len(lines) and j - last <= _WRAPPED_LINES:
-            if "\t" in lines[j].text:
-                last = j
-            j += 1
-        if last > i:
-            tables.append(_Table(header.end, lines[last].end, " | ".join(_cells(header))))
-        i = last + 1
-    return tables
-
-
-def _header_for(tables: list[_Table], start: int) -> str | None:
-    for table in tables:
-        if table.header_end < start < table.end:
-            return table.header
-    return None

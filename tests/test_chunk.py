@@ -90,3 +90,44 @@ def test_short_numbered_sections_of_the_body_share_a_passage_but_the_header_and_
     assert "II. ĐỐI TƯỢNG KIỂM TRA" in visit.text and "Địa điểm" in visit.text
     assert "Nơi nhận" not in visit.text and "DANH SÁCH" not in visit.text and "MỤC ĐÍCH" not in visit.text
     assert "Số: 12/KH-SGDĐT" not in holding(chunks, "MỤC ĐÍCH").text
+
+
+SCHEDULE = (
+    "Phụ lục I\nKẾ HOẠCH TỔ CHỨC HỘI THI GIÁO VIÊN DẠY GIỎI\n"
+    "TT\tNội dung công tác\tĐơn vị chủ trì\tThời gian thực hiện\n"
+    "1\tTập huấn thể lệ hội thi cho các trường.\tPhòng GDĐT\tHoàn thành chậm nhất ngày 05/11/2025\n"
+    "2\tRà soát, cập nhật hồ sơ giáo viên dự thi trên cơ sở dữ liệu ngành, gồm: - Thông tin cá nhân\t"
+    "Các trường\tHoàn thành trước 17 giờ ngày 10/11/2025\n"
+    "\t- Kết quả đánh giá chuẩn nghề nghiệp.\tCác trường\tHoàn thành trước 17 giờ ngày 20/11/2025\n"
+    "3\tCông bố kết quả hội thi\tBan tổ chức\t8h00 ngày 16/12/2025\n"
+    "4\tThu nhận đơn phúc khảo.\tCác trường\tTừ ngày 16/12 đến hết ngày 20/12/2025\n")
+COLUMNS = "TT | Nội dung công tác | Đơn vị chủ trì | Thời gian thực hiện"
+
+
+def test_each_row_of_a_schedule_is_a_passage_with_its_own_date_named_by_its_columns():
+    chunks = chunks_of("I. MỤC ĐÍCH\n" + FILLER * 2 + "\n" + SCHEDULE)
+    results = holding(chunks, "Công bố kết quả")
+    # Alone, so an answer to "khi nào công bố kết quả" can only lead with this row's date.
+    assert results.text == "3\tCông bố kết quả hội thi\tBan tổ chức\t8h00 ngày 16/12/2025"
+    assert results.path == f"Phụ lục I KẾ HOẠCH TỔ CHỨC HỘI THI GIÁO VIÊN DẠY GIỎI > {COLUMNS}"
+    assert holding(chunks, "phúc khảo").text.startswith("4\t")
+    # The first row goes with the caption and the header row above it, which name its cells.
+    assert holding(chunks, "Tập huấn").text.startswith("Phụ lục I\n")
+
+
+def test_a_sub_row_of_a_schedule_stands_alone_and_its_path_names_the_row_it_goes_on_from():
+    chunks = chunks_of(SCHEDULE)
+    results = holding(chunks, "Kết quả đánh giá")
+    assert "10/11/2025" not in results.text and results.text.endswith("20/11/2025")
+    assert results.path.startswith(f"Phụ lục I KẾ HOẠCH TỔ CHỨC HỘI THI GIÁO VIÊN DẠY GIỎI > {COLUMNS} > 2 Rà soát, cập nhật")
+
+
+def test_a_short_schedule_under_a_heading_is_cut_into_its_rows():
+    chunks = chunks_of("I. MỤC ĐÍCH\n" + FILLER * 8 + "\nII. TIẾN ĐỘ\n" + SCHEDULE.split("\n", 2)[2])
+    assert len([c for c in chunks if "ngày" in c.text and c.path.startswith("II. TIẾN ĐỘ")]) == 5
+
+
+def test_rows_of_a_table_without_dates_share_passages():
+    fees = "\n".join(f"{i}\tKhoản thu số {i}\tĐồng/trẻ/tháng\t{i}0.000" for i in range(1, 6))
+    chunks = chunks_of("III. CÁC KHOẢN THU\nTT\tNội dung\tĐơn vị tính\tMức thu\n" + fees)
+    assert len(chunks) == 1 and chunks[0].path == "III. CÁC KHOẢN THU"

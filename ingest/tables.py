@@ -1,0 +1,114 @@
+"""Tables in a document's text, as the readers leave them: one row a line, cells joined by tabs.
+
+What chunking needs to know of a table: where its header row ends (a passage starting later
+does not show it, so its path names the columns), and whether it is a schedule (most rows hold
+a date: "Thời gian thực hiện: Hoàn thành chậm nhất ngày 18/6/2025"), whose rows are each one
+task with its own deadline. A passage holding several such rows answers "khi nào" with whichever
+date comes first, so each row of a schedule is a passage of its own. A row whose first cell is
+empty goes on from the row above it (a merged number cell: "4 | Rà soát …, gồm: - Thông tin cá
+nhân" over " | - Thông tin kết quả học tập | … | 31/5/2025"); that row is named in its path, so
+the sub-row still says what it is part of.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .dates import find_dates
+from .structure import Line, month_of
+
+_VALUE = re.compile(r"^[\d\s.,/%:()+-]+$")
+# A cell that wraps comes out as lines without tabs between a table's rows.
+_WRAPPED_LINES = 3
+# How much of the row above a sub-row's path repeats: enough to say what the row is about.
+_ROW_CONTEXT = 120
+
+
+@dataclass
+class Table:
+    header_end: int  # where the header row ends: a passage starting later does not show it
+    end: int
+    header: str  # "TT | Nội dung | Đơn vị tính | Mức thu"
+    # A schedule's rows by where they start, each with the row it goes on from ("" if none).
+    task_rows: dict[int, str] = field(default_factory=dict)
+
+
+def cells(line: Line) -> list[str]:
+    return [c.strip() for c in line.text.split("\t") if c.strip()]
+
+
+def _is_header(line: Line) -> bool:
+    """A row of column names: two or more short cells, none of them a number, amount or date."""
+    found = cells(line)
+    return len(found) >= 2 and all(len(c) <= 80 and not _VALUE.match(c) for c in found)
+
+
+# The national motto: a directive's header laid out as a table (issuer | motto, number | place
+# and date), whose one dated row is no schedule.
+_MOTTO = re.compile(r"CỘNG\s+H(?:ÒA|OÀ)\s+XÃ\s+HỘI", re.I)
+
+
+def find_tables(lines: list[Line]) -> list[Table]:
+    """Tables (runs of tab-separated rows) that open with a header row, with the rows they span."""
+    tables: list[Table] = []
+    i = 0
+    while i < len(lines):
+        if "\t" not in lines[i].text or not _is_header(lines[i]):
+            i += 1
+            continue
+        header, last, j = lines[i], i, i + 1
+        while j < len(lines) and j - last <= _WRAPPED_LINES:
+            if "\t" in lines[j].text:
+                last = j
+            j += 1
+        if last > i:
+            rows = [line for line in lines[i + 1:last + 1] if "\t" in line.text]
+            schedule = _task_rows(rows) if not _MOTTO.search(header.text) else {}
+            tables.append(Table(header.end, lines[last].end, " | ".join(cells(header)), schedule))
+        i = last + 1
+    return tables
+
+
+def _task_rows(rows: list[Line]) -> dict[int, str]:
+    """A schedule's rows (at least half of them dated) with the row each goes on from; {} for
+    any other table. A month table's rows are its months' items, which chunking keeps by month."""
+    if len(rows) < 2 or any(month_of(row.text) for row in rows):
+        return {}
+    if 2 * sum(1 for row in rows if find_dates(row.text)) < len(rows):
+        return {}
+    out: dict[int, str] = {}
+    parent: Line | None = None
+    for row in rows:
+        first = row.text.split("\t", 1)[0].strip()
+        if first or parent is None:
+            parent = row
+            out[row.start] = ""
+        else:
+            out[row.start] = _row_context(parent, row)
+    return out
+
+
+def _row_context(parent: Line, row: Line) -> str:
+    """What a sub-row takes from the row it goes on from: the cells merged over it (empty in
+    it) and the row's first cell of words (what the task is)."""
+    above, below = parent.text.split("\t"), row.text.split("\t")
+    kept, worded = [], False
+    for index, cell in enumerate(above):
+        cell = cell.strip()
+        if not cell:
+            continue
+        merged = index >= len(below) or not below[index].strip()
+        first_words = not worded and not _VALUE.match(cell)
+        worded = worded or not _VALUE.match(cell)
+        if merged or first_words:
+            kept.append(cell)
+    text = " ".join(kept)
+    return text if len(text) <= _ROW_CONTEXT else text[:_ROW_CONTEXT - 1].rstrip() + "…"
+
+
+def table_at(tables: list[Table], start: int) -> Table | None:
+    """The table whose rows below its header hold this offset."""
+    for table in tables:
+        if table.header_end < start < table.end:
+            return table
+    return None
