@@ -937,6 +937,7 @@ def _read_pdf(path: Path, limits: Limits, budget: Budget) -> Reading:
         if any(isinstance(arg, PDFPasswordIncorrect) for arg in error.args):
             raise UnsupportedFile("PDF được đặt mật khẩu; hãy gỡ mật khẩu rồi gửi lại") from error
         raise CorruptFile("Tệp .pdf bị hỏng hoặc không đúng định dạng") from error
+    _join_split_rows(per_page)
     text = _join_wrapped([item for items in per_page for item in items])
     # No text layer at all: every page is for OCR (a scan, or text drawn as shapes); blank ones
     # are skipped once rendered. Otherwise only the scanned pages among the typed ones.
@@ -1159,6 +1160,30 @@ def _join_wrapped(items: list) -> str:
             out.append(item["text"])
         previous = item
     return "\n".join(out)
+
+
+def _join_split_rows(per_page: list[list]) -> None:
+    """Put back together a table row that a page break cut in two.
+
+    Word carries a tall row over onto the next page: the part there is the table's first row
+    on that page (after its repeated header, already dropped), with an empty number cell and
+    the rest of each cell that did not fit ("Thu nhận hồ sơ và lập danh sách giáo viên dự thi
+    của" / "các trường trong huyện."). It goes on from the last row of the page before when a
+    cell of it carries on a sentence that cell left open (it starts in lower case after no
+    closing punctuation). A row with its own task under the same number starts a new sentence
+    ("- Thông tin kết quả học tập") and stays a row.
+    """
+    for before, page in zip(per_page, per_page[1:]):
+        if not before or not page or not isinstance(before[-1], str) or not isinstance(page[0], str):
+            continue
+        above, below = before[-1].split("\t"), page[0].split("\t")
+        if len(above) != len(below) or len(below) < 2 or below[0].strip():
+            continue
+        if not any(b.strip()[:1].islower() and a.strip() and not a.rstrip().endswith(_SENTENCE_END)
+                   for a, b in zip(above, below)):
+            continue
+        before[-1] = "\t".join(" ".join(part for part in (a.strip(), b.strip()) if part) for a, b in zip(above, below))
+        del page[0]
 
 
 def _right_margins(lines: list[dict]) -> dict[int, float]:

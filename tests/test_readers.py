@@ -468,6 +468,60 @@ def test_pdf_table_row_drawn_in_strips_is_one_row_and_a_sub_row_with_its_own_dat
     ]
 
 
+
+def _ruled_row(pdf: FPDF, y: float, cells: list[list[str]], height: float) -> None:
+    """A table row drawn as Word exports it: a ruled box per cell, its lines of text inside."""
+    for x, width, lines in zip((15, 27, 117, 152), (12, 90, 35, 45), cells):
+        pdf.rect(x, y, width, height)
+        for i, line in enumerate(lines):
+            pdf.text(x + 1.5, y + 5 + i * 5, line)
+
+
+
+def _table_over_a_page_break(path, last_on_page_1: list[list[str]], page_2: list[list[list[str]]], repeated_header: bool):
+    """A schedule whose second row is the last on page 1, drawn down to the page's bottom."""
+    pdf = _pdf(font_size=10)
+    pdf.set_auto_page_break(False)
+    header = [["TT"], ["Nội dung công tác"], ["Chủ trì"], ["Thời gian"]]
+    y = 20.0
+    for i in range(30):
+        pdf.text(15, y, f"Đoạn {i + 1} của kế hoạch tổ chức hội thi giáo viên dạy giỏi cấp huyện.")
+        y += 7
+    _ruled_row(pdf, y, header, 8)
+    _ruled_row(pdf, y + 8, [["1"], ["Nộp danh sách giáo viên dự thi."], ["Các trường"], ["Trước ngày 10/11/2024"]], 8)
+    _ruled_row(pdf, y + 16, last_on_page_1, 287 - y - 16)
+    pdf.add_page()
+    y = 15.0
+    for cells in [header] * repeated_header + page_2:
+        _ruled_row(pdf, y, cells, 8)
+        y += 8
+    pdf.output(path)
+    return read_text(path)[0].splitlines()[-3:]
+
+
+@pytest.mark.parametrize("repeated_header", [False, True])
+def test_pdf_table_row_cut_by_a_page_break_is_one_row(tmp_path, repeated_header):
+    rows = _table_over_a_page_break(
+        tmp_path / "split.pdf",
+        [["2"], ["Thu nhận hồ sơ, minh chứng và lập", "danh sách giáo viên dự thi của"], ["Các trường"], ["Từ ngày 16/11", "đến hết ngày"]],
+        [[[""], ["các trường trong huyện."], [""], ["25/11/2024"]],
+         [["3"], ["Công bố kết quả."], ["Ban tổ chức"], ["Ngày 16/12/2024"]]], repeated_header)
+    assert rows == [
+        "1\tNộp danh sách giáo viên dự thi.\tCác trường\tTrước ngày 10/11/2024",
+        "2\tThu nhận hồ sơ, minh chứng và lập danh sách giáo viên dự thi của các trường trong huyện.\tCác trường"
+        "\tTừ ngày 16/11 đến hết ngày 25/11/2024",
+        "3\tCông bố kết quả.\tBan tổ chức\tNgày 16/12/2024",
+    ]
+
+
+def test_pdf_task_of_its_own_at_the_top_of_a_page_stays_a_row(tmp_path):
+    rows = _table_over_a_page_break(
+        tmp_path / "own.pdf",
+        [["2"], ["Chấm hồ sơ, gồm:", "- Chấm hồ sơ vòng 1."], ["Ban giám khảo"], ["Ngày 20/11/2024"]],
+        [[[""], ["- Chấm hồ sơ vòng 2."], ["Ban giám khảo"], ["Ngày 01/12/2024"]]], False)
+    assert rows[-2:] == ["2\tChấm hồ sơ, gồm: - Chấm hồ sơ vòng 1.\tBan giám khảo\tNgày 20/11/2024",
+                         "\t- Chấm hồ sơ vòng 2.\tBan giám khảo\tNgày 01/12/2024"]
+
 # --- .md -----------------------------------------------------------------------------------
 
 CRAWL = """\
