@@ -1,7 +1,14 @@
 """Chunks: what a passage found by search holds, and what its heading path tells about it."""
+import docx
+import pytest
+from fpdf import FPDF
+
 from ingest.chunk import MAX_CHARS, make_chunks
 from ingest.clean import normalize
+from ingest.parse import parse_file
 from ingest.structure import parse_sections
+
+from .directives import FONT
 
 
 def chunks_of(raw: str):
@@ -131,3 +138,50 @@ def test_rows_of_a_table_without_dates_share_passages():
     fees = "\n".join(f"{i}\tKhoản thu số {i}\tĐồng/trẻ/tháng\t{i}0.000" for i in range(1, 6))
     chunks = chunks_of("III. CÁC KHOẢN THU\nTT\tNội dung\tĐơn vị tính\tMức thu\n" + fees)
     assert len(chunks) == 1 and chunks[0].path == "III. CÁC KHOẢN THU"
+
+
+ROWS = [("TT", "Nội dung công tác", "Đơn vị chủ trì", "Thời gian thực hiện"),
+        ("1", "Tập huấn thể lệ hội thi cho các trường.", "Phòng GDĐT", "Hoàn thành chậm nhất ngày 05/11/2025"),
+        ("2", "Thu nhận hồ sơ dự thi của giáo viên.", "Các trường", "Từ ngày 10/11 đến hết ngày 20/11/2025"),
+        ("3", "Công bố kết quả hội thi", "Ban tổ chức", "8h00 ngày 16/12/2025"),
+        ("4", "Thu nhận đơn phúc khảo.", "Các trường", "Từ ngày 16/12 đến hết ngày 20/12/2025")]
+OPENING = ["PHÒNG GIÁO DỤC VÀ ĐÀO TẠO", "KẾ HOẠCH", "Tổ chức hội thi giáo viên dạy giỏi cấp huyện",
+           "I. MỤC ĐÍCH", FILLER * 3, "II. TIẾN ĐỘ THỰC HIỆN"]
+
+
+def _write_schedule(path):
+    if path.suffix == ".docx":
+        document = docx.Document()
+        for line in OPENING:
+            document.add_paragraph(line)
+        table = document.add_table(rows=len(ROWS), cols=4)
+        for r, row in enumerate(ROWS):
+            for c, cell in enumerate(row):
+                table.cell(r, c).text = cell
+        document.save(path)
+    elif path.suffix == ".md":  # a crawl: "|" cells, the separator under the header row
+        table = ["| " + " | ".join(row) + " |" for row in ROWS]
+        path.write_text("\n\n".join(OPENING) + "\n\n" + "\n".join([table[0], "|---|---|---|---|", *table[1:]]) + "\n",
+                        encoding="utf-8")
+    else:
+        pdf = FPDF(format="A4")
+        pdf.add_font("DejaVu", fname=str(FONT))
+        pdf.set_font("DejaVu", size=11)
+        pdf.add_page()
+        for line in OPENING:
+            pdf.multi_cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
+        with pdf.table(col_widths=(12, 80, 40, 58), first_row_as_headings=False) as table:
+            for row in ROWS:
+                cells = table.row()
+                for cell in row:
+                    cells.cell(cell)
+        pdf.output(path)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".md", ".pdf"])
+def test_a_schedule_in_word_a_crawl_or_a_pdf_gives_each_task_its_own_passage(tmp_path, suffix):
+    chunks = parse_file(_write_schedule(tmp_path / f"ke_hoach{suffix}")).chunks
+    results = holding(chunks, "Công bố kết quả")
+    assert results.text == "3\tCông bố kết quả hội thi\tBan tổ chức\t8h00 ngày 16/12/2025"
+    assert results.path == "II. TIẾN ĐỘ THỰC HIỆN > TT | Nội dung công tác | Đơn vị chủ trì | Thời gian thực hiện"
