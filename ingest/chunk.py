@@ -55,8 +55,8 @@ def make_chunks(text: str, sections: list[Section]) -> list[Chunk]:
     rows = set(task_rows)
     chunks: list[Chunk] = []
 
-    def emit(owner: int | None, start: int, end: int) -> None:
-        path = heading_path(sections, owner)
+    def emit(owner: int | None, start: int, end: int, path: str | None = None) -> None:
+        path = heading_path(sections, owner) if path is None else path
         month = inherited_month(sections, owner)
         table = None if month else table_at(tables, start)  # a month's rows are named by their month
         if table:
@@ -82,7 +82,14 @@ def make_chunks(text: str, sections: list[Section]) -> list[Chunk]:
     def flush(owner: int | None, units: list[_Unit]) -> None:
         for group in _pack(units, owner is not None, sections):
             sole = group[0].section if len(group) == 1 else None
-            emit(owner if sole is None else sole, group[0].start, group[-1].end)
+            packed = [unit.section for unit in group if unit.section is not None]
+            if owner is None and sole is None and packed:
+                # Short top-level sections sharing a passage have no common heading: the
+                # passage is named by each of theirs ("III. ĐỐI TƯỢNG; IV. NỘI DUNG; V. THỜI GIAN")
+                # and belongs to the first, not with the header and preamble to no section.
+                emit(packed[0], group[0].start, group[-1].end, "; ".join(heading_path(sections, k) for k in packed))
+            else:
+                emit(owner if sole is None else sole, group[0].start, group[-1].end)
         units.clear()
 
     def cut(owner: int | None, start: int, end: int) -> None:

@@ -95,6 +95,9 @@ def test_short_numbered_sections_of_the_body_share_a_passage_but_the_header_and_
     # Alone, "Thời gian: Buổi sáng, ngày 18 …" says nothing of what is inspected; with its
     # neighbour the passage names the inspection it dates.
     assert "II. ĐỐI TƯỢNG KIỂM TRA" in visit.text and "Địa điểm" in visit.text
+    # Its path names each section it holds, and it is not filed with the header as outside any.
+    assert visit.path == "II. ĐỐI TƯỢNG KIỂM TRA; III. THỜI GIAN VÀ ĐỊA ĐIỂM"
+    assert visit.section is not None and visit.section != holding(chunks, "Số: 12/KH-SGDĐT").section
     assert "Nơi nhận" not in visit.text and "DANH SÁCH" not in visit.text and "MỤC ĐÍCH" not in visit.text
     assert "Số: 12/KH-SGDĐT" not in holding(chunks, "MỤC ĐÍCH").text
 
