@@ -520,17 +520,21 @@ def read_markdown(text: str) -> str:
 
 def _row_lines(row: list[list[str]]) -> list[str]:
     # Only cells of one paragraph each are surely a row; a cell of several paragraphs may have
-    # swallowed the text before the table (a signature, an appendix's caption before its
-    # header row), so those are kept as lines, and the single cells after them are the row.
-    first = len(row)
-    while first > 0 and len(row[first - 1]) <= 1:
-        first -= 1
-    if len(row) - first < 2:
-        first = len(row)
-    cells = row[first:]
-    lines = [paragraph for cell in row[:first] for paragraph in cell]
-    if cells:
-        lines.append("\t".join(cell[0] if cell else "" for cell in cells))
+    # swallowed the text between two tables (the first one's closing "|" is a single one, so
+    # its last row runs on into the text after it and the next table's caption). Runs of two
+    # or more single cells are rows, the paragraphs between them lines of their own.
+    lines: list[str] = []
+    run: list[list[str]] = []
+    for cell in [*row, ["", ""]]:  # a last cell of two paragraphs ends the last run
+        if len(cell) <= 1:
+            run.append(cell)
+            continue
+        if len(run) >= 2:
+            lines.append("\t".join(c[0] if c else "" for c in run))
+        else:
+            lines.extend(paragraph for c in run for paragraph in c)
+        lines.extend(paragraph for paragraph in cell if paragraph)
+        run = []
     return lines
 
 

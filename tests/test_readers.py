@@ -597,6 +597,21 @@ def test_markdown_crawl_joins_wrapped_lines_and_reads_cells(tmp_path):
     ]
 
 
+def test_markdown_crawl_keeps_the_last_row_of_a_table_that_another_table_follows(tmp_path):
+    # Cells end with a lone "|", rows with two; the crawl closes a table with one "|", so its
+    # last row runs on into the text after it and into the next table.
+    path = tmp_path / "two_tables.md"
+    path.write_text("1. Mức thu như sau:\n\nĐơn vị tính: nghìn đồng.\n"
+                    "|\nSTT\n|\nCấp học\n|\nMức thu\n|\n|\n1\n|\nMầm non\n|\n80\n|\n|\n2\n|\nTrung học phổ thông\n|\n130\n|\n"
+                    "Ghi chú: mức thu tính theo tháng.\n\n2. Mức hỗ trợ như sau:\n"
+                    "|\nSTT\n|\nĐối tượng\n|\n|\n1\n|\nTrẻ mồ côi\n|\n", encoding="utf-8")
+
+    assert read_text(path)[0].splitlines() == [
+        "1. Mức thu như sau:", "Đơn vị tính: nghìn đồng.", "STT\tCấp học\tMức thu", "1\tMầm non\t80",
+        "2\tTrung học phổ thông\t130",  # was three lines, the fee then lost as a stray number
+        "Ghi chú: mức thu tính theo tháng.", "2. Mức hỗ trợ như sau:", "STT\tĐối tượng", "1\tTrẻ mồ côi"]
+
+
 def _scanned_pdf(tmp_path: Path, lines: list[str]) -> Path:
     """An image-only PDF: a rendered page put back into a PDF as a picture."""
     page = _pdf(font_size=26)
