@@ -108,3 +108,32 @@ def test_a_chunk_s_words_are_made_from_its_text_when_asked_for_and_uncounted_by_
     assert saved.keys.get(1).tolist() == vocabulary.keys.get(1).tolist()
     saved.remove(1, texts[1])
     assert saved.size == 1 and saved.chunks_with("~boi") == 0 and saved.chunks_with("~tre") == 1
+
+
+# Other districts' schools, as a province's library holds their copies of one plan.
+_SCHOOLS = ("AN BÌNH", "BÌNH MINH", "CẨM HÀ", "DIÊN KHÁNH", "GIA LỘC", "HẢI HÒA", "HƯƠNG SƠN", "KIM ĐỨC",
+            "LẠC HƯNG", "LÂM SƠN", "MINH KHÁNH", "NGỌC LÂM", "PHÚ LỘC", "QUANG TRUNG", "TÂN PHÚ", "THANH XUÂN",
+            "THUẬN AN", "TIÊN DU", "TRUNG HÒA", "VĨNH PHÚC", "XUÂN MAI", "YÊN THỊNH", "THÁI HÀ", "VĂN LÂM")
+
+
+def test_copies_of_the_answer_s_passage_from_other_districts_do_not_make_the_answer_unsure(tmp_path):
+    question = "Khi nào nộp danh sách đăng ký hội thi bé khỏe bé ngoan?"
+    alone, copies = tmp_path / "alone", tmp_path / "copies"
+    alone.mkdir(), copies.mkdir()
+    write_txt(alone / "hoa-mai.txt")
+    write_txt(copies / "hoa-mai.txt")
+    for i, school in enumerate(_SCHOOLS):
+        write_txt(copies / f"ke-hoach-{i}.txt", school=school, number=f"{50 + i}/KH-MN",
+                  deadline=f"{10 + i % 15}/12/2024")
+    answers = []
+    for folder in (alone, copies):
+        cv = Congvan(tmp_path / f"home-{folder.name}")
+        cv.ingest([folder])
+        answers.append(cv.ask(question))
+    one, many = answers
+    assert not one.abstained and not many.abstained
+    assert many.confidence == one.confidence
+    # The lead still stands out from the passages that say something else, as it did alone,
+    # although its 24 copies fill every place of the ranked list.
+    assert many.signals["cosine_lead"] == pytest.approx(one.signals["cosine_lead"], abs=0.005)
+    assert many.signals["cosine_lead"] > 0

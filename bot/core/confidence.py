@@ -13,10 +13,13 @@ import json
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain, islice
 from pathlib import Path
 import re
 
 from index.fold import fold, folded_words
+
+from .copies import Distinct
 
 MODEL_FILE = Path(__file__).with_name("confidence_model.json")
 TOP = 5  # the passages whose signals are read: those an answer would cite
@@ -44,8 +47,10 @@ def signals(hits: list, states_fact: bool, asks_fact: bool, unknown_words: float
     stands above the typical cosine of the rest (the model's scale differs between corpora, its
     contrast less); coverage / coverage_top: the lead's and the best share of the question's
     weighted words; keyword: the best BM25 (relative to the best of all) among the first three, of
-    which the lead was chosen; margin: the lead's fused score
-    above the best passage of another document; states_fact: the lead's quoted sentence states
+    which the lead was chosen; margin: the lead's fused score above the best passage of another
+    document. Both contrasts are read against passages that are not near-copies of the lead
+    (bot/core/copies.py), on past the hits into the passages search ranked after them when other
+    districts' copies of the lead fill the list. states_fact: the lead's quoted sentence states
     the kind of fact asked (a date for "khi nào"); asks_fact: the question asks for a date,
     number or place at all; unknown_words: the share of the question's weight in words that no
     indexed passage contains; missing_rare: how rare the rarest word is that the corpus knows but
@@ -55,12 +60,20 @@ def signals(hits: list, states_fact: bool, asks_fact: bool, unknown_words: float
     subject, year, province or age than the documents cover)."""
     top = hits[:TOP]
     lead = top[0]
-    rest = sorted(h.dense for h in hits[TOP:]) or [lead.dense]
+    # Read as if the library held each passage once: other districts' copies of a passage are
+    # that passage again, not other passages, and the ranked list goes on past them.
+    later = lead.after or ()
+    signatures = getattr(later, "signatures", None)
+    distinct = list(islice(filter(Distinct(signatures).new, chain(hits, later)), len(hits)))
+    rest = sorted(h.dense for h in distinct[TOP:]) or [lead.dense]
     typical = rest[len(rest) // 2]
-    other = next((h.score for h in hits[1:] if h.row["document_id"] != lead.row["document_id"]), 0.0)
+    own = Distinct(signatures)
+    own.new(lead)
+    other = next((h.score for h in chain(hits[1:], later)
+                  if h.row["document_id"] != lead.row["document_id"] and own.new(h)), 0.0)
     return {
         "cosine": lead.dense,
-        "cosine_lead": max(h.dense for h in top) - typical,
+        "cosine_lead": max(h.dense for h in distinct[:TOP]) - typical,
         "coverage": lead.coverage,
         "coverage_top": max(h.coverage for h in top),
         "keyword": max(h.keyword for h in top[:3]),

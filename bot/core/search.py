@@ -13,8 +13,8 @@ import pickle
 import re
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,7 @@ from index.restore import Restorer
 from index.store import Store
 from index.vocabulary import Vocabulary
 
+from .copies import signature, skeleton
 from .lexicon import ABBREVIATIONS, GENERAL_WORDS
 from .query import Query
 
@@ -45,7 +46,7 @@ SAME_DOCUMENT_PENALTY = 0.03
 SAVE_COUNTS_AFTER = 1.0  # seconds of counting worth keeping for the next process
 # What the saved counts were made with: a changed lexicon must not be read from an old file
 # (bump the leading number when Vocabulary or Restorer change how they count).
-COUNTS_VERSION = hashlib.sha256(repr((4, GENERAL_WORDS, sorted(ABBREVIATIONS.items()))).encode()).hexdigest()
+COUNTS_VERSION = hashlib.sha256(repr((5, GENERAL_WORDS, sorted(ABBREVIATIONS.items()))).encode()).hexdigest()
 
 
 @dataclass
@@ -56,6 +57,49 @@ class Hit:
     dense: float  # cosine similarity
     coverage: float  # share of the question's information (IDF-weighted terms) the chunk contains
     row: dict  # chunk and document columns
+    # The passages ranked after the returned ones, shared by one search's hits: the confidence
+    # signals read on into them when near-copies of the lead fill the returned list.
+    after: Later | None = field(default=None, repr=False, compare=False)
+
+
+class Later:
+    """The passages ranked after a search's hits, best first: the other candidates by fused score,
+    then the nearest passages by cosine alone (scored as the candidates were, with no keyword
+    score), whose rows are read from the store as they are asked for, within the question's
+    snapshot as its hits are."""
+
+    BATCH = 100
+
+    def __init__(self, store: Store, candidates: list[Hit], dense: dict[int, float], skip: set[int],
+                 score: Callable[[float, dict], float], signatures: dict[int, int]) -> None:
+        self._store = store
+        self._score = score
+        self.signatures = signatures
+        self._read = sorted(candidates, key=lambda h: h.score, reverse=True)
+        self._dense = dense
+        # A passage with the same words as one met before, but for names and numbers, is that
+        # passage again: at a province's scale most of the nearest are other districts' copies,
+        # and their rows need not be read.
+        met = {signatures.get(c) for c in skip}
+        self._unread = []
+        for c in sorted(dense, key=dense.get, reverse=True):
+            mark = signatures.get(c, c)
+            if c not in skip and mark not in met:
+                met.add(mark)
+                self._unread.append(c)
+
+    def __iter__(self) -> Iterator[Hit]:
+        position = 0
+        while True:
+            while position < len(self._read):
+                yield self._read[position]
+                position += 1
+            if not self._unread:
+                return
+            batch, self._unread = self._unread[:self.BATCH], self._unread[self.BATCH:]
+            rows = self._store.chunk_rows(batch)
+            self._read += [Hit(c, self._score(self._dense[c], rows[c]), 0.0, self._dense[c], 0.0, rows[c])
+                           for c in batch if c in rows]
 
 
 class Searcher:
@@ -89,6 +133,12 @@ class Searcher:
         hits = [Hit(c, s + (prefer(rows[c]) if prefer else 0.0), keyword.get(c, 0.0) / top_kw, dense.get(c, 0.0),
                     0.0, rows[c]) for c, s in scored.items() if c in rows]
         chosen = _diversify(hits, k)
+        returned = {h.chunk_id for h in chosen}
+        later = Later(self.store, [h for h in hits if h.chunk_id not in returned], dense, candidates,
+                      lambda cosine, row: DENSE_WEIGHT * (cosine - lo) / span + (prefer(row) if prefer else 0.0),
+                      self._signatures)
+        for hit in chosen:
+            hit.after = later
         # Judged only for the passages returned: judging every candidate cost more than the search.
         vocabulary = self.vocabulary()
         for hit in chosen:
@@ -148,10 +198,12 @@ class Searcher:
                         self._vocabulary.remove(chunk_id, text)
                         self._restorer.remove(text)
                         del self._counted[chunk_id]
+                        self._signatures.pop(chunk_id, None)
                 for chunk_id, text in self.store.chunk_texts([c for c in current if c not in self._counted]):
                     self._vocabulary.add(chunk_id, text)
                     self._restorer.add(text)
                     self._counted[chunk_id] = current[chunk_id]
+                    self._signatures[chunk_id] = signature(skeleton(text))
                 changed = bool(gone) or len(self._counted) != counted_before
                 self._generation = generation
                 if (save and (changed or not self._counts_path().exists())) or \
@@ -165,7 +217,7 @@ class Searcher:
         # A derived cache in the index's own folder (as vectors.faiss is): trusted like the database.
         try:
             with open(self._counts_path(), "rb") as f:
-                version, self._counted, self._vocabulary, self._restorer = pickle.load(f)
+                version, self._counted, self._signatures, self._vocabulary, self._restorer = pickle.load(f)
             if version != COUNTS_VERSION:
                 raise ValueError(version)
             self._vocabulary.text_of = self._chunk_text
@@ -174,6 +226,7 @@ class Searcher:
 
     def _reset_counts(self) -> None:
         self._counted = {}
+        self._signatures: dict[int, int] = {}  # chunk id → signature of its words (bot/core/copies.py)
         self._vocabulary = Vocabulary([], ABBREVIATIONS, self._chunk_text)
         self._restorer = Restorer([], GENERAL_WORDS)
 
@@ -185,7 +238,7 @@ class Searcher:
         path = self._counts_path()
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         with open(tmp, "wb") as f:
-            pickle.dump((COUNTS_VERSION, self._counted, self._vocabulary, self._restorer), f,
+            pickle.dump((COUNTS_VERSION, self._counted, self._signatures, self._vocabulary, self._restorer), f,
                         protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)
 
