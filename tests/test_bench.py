@@ -241,3 +241,33 @@ def test_any_copy_scoring_reads_a_copy_s_passage_and_answer_with_the_sample_s_na
     other = measure_asks(ask, str(questions), 1, origin_of={"copy.txt": {"original": sample,
                                                                          "names": {"Bạch Đằng": "Ngọc Lâm"}}})
     assert other["quality_any_copy"]["accented"]["answered"] == 0.0
+
+
+def test_a_larger_size_is_ingested_with_vectors_borrowed_from_the_embedded_one_and_no_model(tmp_path):
+    import numpy as np
+
+    from bench.growth import Borrowed, congvan_ingest_borrowed
+    from bot.core.api import Congvan
+    from index.store import Store
+
+    from .conftest import HashEmbedder
+    from .directives import write_txt
+
+    source = tmp_path / "embedded"
+    Congvan(source, embedder=HashEmbedder()).ingest([write_txt(tmp_path / "hoa-mai.txt")])
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    write_txt(copies / "hoa-mai.txt")
+    write_txt(copies / "binh-minh.txt", school="BÌNH MINH", number="12/KH-MNBM", deadline="20/12/2024")
+    result = congvan_ingest_borrowed(str(copies), str(tmp_path / "home"), str(source))
+    assert result["documents"] == 2 and result["borrowed"]["same text"] > 0
+    assert result["borrowed"]["same words but names and numbers"] > 0  # Bình Minh's renamed, re-dated passages
+    # Each passage of the copy carries the vector of its original: its neighbours are found as they were.
+    home, embedded = Store(tmp_path / "home"), Store(source)
+    vectors = home.vectors()
+    original = embedded.db.execute("select id from chunks where text like '%hội thi bé khỏe%'").fetchone()[0]
+    copy = home.db.execute("select c.id from chunks c join documents d on d.id = c.document_id"
+                           " where c.text like '%hội thi bé khỏe%' and d.file_name = 'binh-minh.txt'").fetchone()[0]
+    assert np.allclose(vectors.cosines(embedded.vectors()._index.reconstruct(original), [copy])[copy], 1.0, atol=1e-3)
+    with pytest.raises(RuntimeError):
+        Borrowed(str(source)).query("khi nào")
