@@ -86,6 +86,17 @@ class VectorIndex:
         scores, labels = self._index.search(np.ascontiguousarray(query, dtype=np.float32).reshape(1, self.dim), k)
         return [(int(i), float(s)) for i, s in zip(labels[0], scores[0])]
 
+    def cosines(self, query: np.ndarray, ids: Sequence[int]) -> dict[int, float]:
+        """The cosine of each of these chunks (those present) with the query, from their stored vectors."""
+        query = np.ascontiguousarray(query, dtype=np.float32).reshape(self.dim)
+        out = {}
+        for i in ids:
+            try:
+                out[int(i)] = float(self._index.reconstruct(int(i)) @ query)
+            except RuntimeError:  # not in the index
+                continue
+        return out
+
     def ids(self) -> set[int]:
         return set(faiss.vector_to_array(self._index.id_map).tolist())
 

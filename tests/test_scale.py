@@ -67,6 +67,17 @@ def test_a_small_library_is_searched_in_one_query_over_every_word(library, monke
     assert searched == [_match_expression(query)]
 
 
+def test_passages_found_by_their_words_keep_their_cosine_beyond_the_nearest_the_dense_stage_scores(
+        library, monkeypatch):
+    import bot.core.search
+    monkeypatch.setattr(bot.core.search, "NEAREST", 1)  # as a province's library leaves most chunks past it
+    searcher = Congvan(library)._search()
+    hits = searcher.search(understand("trẻ học bơi lội tại hồ bơi của phường", searcher.restorer()), k=5)
+    assert "bơi lội" in hits[0].row["text"]
+    # Every passage is scored by what it says, not 0 for lying past the nearest one.
+    assert all(h.dense > 0.5 for h in hits)
+
+
 def test_word_statistics_are_current_in_a_new_process_right_after_ingest(tmp_path):
     home = tmp_path / "home"
     plan = write_txt(tmp_path / "ke-hoach.txt")
@@ -91,6 +102,17 @@ def test_word_statistics_are_current_in_a_new_process_right_after_ingest(tmp_pat
     done = subprocess.run([sys.executable, "-c", script, str(home)], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["tô", "màu", "tranh", "0"]
+
+
+def test_a_new_process_s_first_question_reads_the_saved_counts_without_writing_them_again(library, monkeypatch):
+    import bot.core.search
+
+    Congvan(library).restore("ke hoach")  # counts current and saved
+    monkeypatch.setattr(bot.core.search, "SAVE_COUNTS_AFTER", 0.0)  # as if loading them took long
+    saved = []
+    monkeypatch.setattr(bot.core.search.Searcher, "_save_counts", lambda self: saved.append(1))
+    assert Congvan(library).restore("ke hoach") == "kế hoạch"
+    assert saved == []
 
 
 def test_a_chunk_s_words_are_made_from_its_text_when_asked_for_and_uncounted_by_its_text():

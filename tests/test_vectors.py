@@ -136,3 +136,13 @@ def test_load_rejects_other_faiss_files(tmp_path):
     faiss.write_index(faiss.IndexFlatIP(DIM), str(path))
     with pytest.raises(ValueError):
         VectorIndex.load(path)
+
+
+def test_a_chunk_s_cosine_comes_from_its_stored_vector_and_an_absent_chunk_has_none():
+    index = VectorIndex(4)
+    vectors = np.eye(4, dtype=np.float32)[:3]
+    index.add([7, 8, 9], vectors)
+    query = np.array([0.6, 0.8, 0, 0], dtype=np.float32)
+    found = index.cosines(query, [8, 9, 42])
+    assert set(found) == {8, 9}
+    assert found[8] == pytest.approx(0.8, abs=1e-3) and found[9] == pytest.approx(0.0, abs=1e-3)

@@ -30,6 +30,7 @@ from .query import Query
 KEYWORD_WEIGHT = 0.6
 DENSE_WEIGHT = 0.4
 CANDIDATES = 60
+NEAREST = 2000  # chunks the dense stage scores by a FAISS search
 # FTS5 reads the whole posting list of every searched word or pair (to rank, and again for
 # bm25's document counts), so an OR over every word of a question costs time in proportion to
 # the library. Past this many postings the search has two stages: FTS5 finds SHORTLIST passages
@@ -117,7 +118,7 @@ class Searcher:
         """The k best passages. `prefer(row)` is added to each passage's score (the asker's unit,
         the current school year: bot/core/scope.py)."""
         keyword = self._keyword(query)
-        dense = self._dense(query)
+        dense = self._dense(query, keyword)
         candidates = set(keyword) | set(sorted(dense, key=dense.get, reverse=True)[:CANDIDATES])
         if not candidates:
             return []
@@ -184,9 +185,9 @@ class Searcher:
             with self._lock:
                 if generation < self._generation:
                     return
-                started = time.perf_counter()
                 if self._generation == -1:
                     self._load_counts()
+                started = time.perf_counter()  # counting, not loading: what saving spares the next process
                 counted_before = len(self._counted)
                 current = self.store.chunk_hashes()
                 gone = {c: h for c, h in self._counted.items() if current.get(c) != h}
@@ -206,8 +207,10 @@ class Searcher:
                     self._signatures[chunk_id] = signature(skeleton(text))
                 changed = bool(gone) or len(self._counted) != counted_before
                 self._generation = generation
+                # Loaded counts that were current are not written again: at a province's scale
+                # that doubled the first answer of every new process.
                 if (save and (changed or not self._counts_path().exists())) or \
-                        time.perf_counter() - started > SAVE_COUNTS_AFTER:
+                        (changed and time.perf_counter() - started > SAVE_COUNTS_AFTER):
                     self._save_counts()
 
     def _counts_path(self) -> Path:
@@ -242,7 +245,7 @@ class Searcher:
                         protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)
 
-    def _dense(self, query: Query) -> dict[int, float]:
+    def _dense(self, query: Query, keyword: dict[int, float]) -> dict[int, float]:
         vectors = self.store.vectors()
         readings = [r for r in query.readings or [query.text] if r.strip()]
         if not len(vectors) or not readings:
@@ -250,10 +253,15 @@ class Searcher:
         # Exact cosine for every chunk while the corpus is small enough to scan: the fusion needs
         # a dense score for each keyword candidate, not only for the dense top-k. An uncertain
         # restoration is searched in both readings; each chunk keeps its better similarity.
+        # Past NEAREST chunks (a province's library) the keyword candidates the nearest do not
+        # hold get their cosine from their own vectors: 0 would rank a passage that states the
+        # answer in the very words asked below every neighbour.
         scores: dict[int, float] = {}
         for reading in readings:
             qvec = np.asarray(self.embedder.query(reading), dtype=np.float32)
-            for chunk_id, score in vectors.search(qvec, min(len(vectors), 2000)):
+            found = dict(vectors.search(qvec, min(len(vectors), NEAREST)))
+            found.update(vectors.cosines(qvec, [c for c in keyword if c not in found]))
+            for chunk_id, score in found.items():
                 scores[chunk_id] = max(score, scores.get(chunk_id, -1.0))
         return scores
 
