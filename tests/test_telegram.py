@@ -207,6 +207,38 @@ def test_unknown_question_says_so_without_sources(corpus):
     run(scenario())
 
 
+def test_a_slow_question_does_not_hold_another_chat_s_answer_and_a_chat_s_messages_keep_their_order(
+        corpus, monkeypatch):
+    import threading
+
+    cv, _ = corpus
+    slow = "Tháng 1 tổng kết học kỳ I khi nào?"
+    other_answered = threading.Event()
+    ask = cv.ask
+
+    def held(question, *args, **kwargs):
+        if question == slow:  # a question that takes long, on a busy machine or a large library
+            other_answered.wait(15)
+        return ask(question, *args, **kwargs)
+
+    monkeypatch.setattr(cv, "ask", held)
+
+    async def scenario():
+        async with running_bot(cv, Clock(2024, 11, 20, 9, 0)) as (fake, _):
+            await fake.send_text(301, slow)
+            await fake.send_text(301, "/han")  # after the slow question, in the same chat
+            await fake.send_text(302, QUESTION)
+            [answer] = await fake.wait_messages(302, 1, timeout=10)
+            assert "15/12/2024" in answer["text"]
+            assert not fake.sent(301)  # the slow question is still being answered
+            other_answered.set()
+            first, second = await fake.wait_messages(301, 2)
+            assert "Tổng kết học kỳ I" in first["text"] and "Nguồn" in first["text"]
+            assert "Nguồn" not in second["text"]  # the deadlines, answered after the question before it
+
+    run(scenario())
+
+
 def test_long_section_is_split_under_the_limit_at_line_boundaries(corpus):
     cv, _ = corpus
 

@@ -23,6 +23,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseUpdateProcessor,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -48,6 +49,9 @@ logger = logging.getLogger(__name__)
 
 DOWNLOAD_LIMIT_MB = 20  # the Bot API lets a bot download files up to 20 MB
 QUICK_SECONDS = 2.0  # a choice answered within this long shows its acknowledgement on the button
+# Updates handled at once. Answers are computed in asyncio's worker threads (a few per core), so
+# more only queue there; this bounds the updates held in memory while they wait.
+CONCURRENT_UPDATES = 64
 
 
 def service(context: ContextTypes.DEFAULT_TYPE) -> ChatService:
@@ -76,6 +80,7 @@ def build_application(settings: Settings, congvan: Congvan | None = None,
                                   allow_sending_without_reply=True))
                # Retries a 429 after its retry_after and paces bursts under Telegram's limits.
                .rate_limiter(AIORateLimiter(max_retries=3))
+               .concurrent_updates(ChatByChat(CONCURRENT_UPDATES))
                .post_init(_post_init))
     if settings.telegram_api_url:
         builder = builder.base_url(settings.telegram_api_url).base_file_url(
@@ -108,6 +113,44 @@ def build_application(settings: Settings, congvan: Congvan | None = None,
     application.job_queue.run_repeating(deliver_owed, interval=RETRY_MINUTES * 60, first=RETRY_MINUTES * 60,
                                         name="deliver_owed")
     return application
+
+
+class ChatByChat(BaseUpdateProcessor):
+    """Updates of different chats are handled at the same time, each chat's in the order they
+    came. By default python-telegram-bot handles one update at a time, so at 07:00 on the 1st
+    every chat waited for the answers of the chats that wrote before it; one chat's own
+    messages still need their order (a unit chosen before the question that depends on it).
+
+    What the handlers share is safe to share: ChatService answers in worker threads, each with
+    its own snapshot of the index on its thread's own SQLite connection (index/store.py), and
+    the chat store writes under one lock (bot/chat/store.py)."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._chats: dict[int, tuple[asyncio.Lock, int]] = {}  # chat id → its turn, updates holding it
+
+    async def do_process_update(self, update: object, coroutine) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        lock, holders = self._chats.get(chat.id, (asyncio.Lock(), 0))
+        self._chats[chat.id] = (lock, holders + 1)
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            lock, holders = self._chats[chat.id]
+            if holders == 1:
+                del self._chats[chat.id]  # no update of this chat waiting: nothing to keep
+            else:
+                self._chats[chat.id] = (lock, holders - 1)
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
 
 
 def run(settings: Settings, congvan: Congvan | None = None) -> None:
