@@ -142,15 +142,17 @@ WORKERS = {"congvan_ingest": congvan_ingest, "congvan_serve": congvan_serve,
 # -- the run -----------------------------------------------------------------------------------
 
 def run(sizes: list[int], embed_up_to: int, questions: str, passes: int, log=print,
-        keep: Path | None = None) -> list[dict]:
+        keep: Path | None = None, borrow_from: Path | None = None) -> list[dict]:
     """`keep`: a folder where each size's home stays after the run (home-<size>x), for the
-    chat-layer burst and other measures on the same libraries; by default nothing is kept."""
+    chat-layer burst and other measures on the same libraries; by default nothing is kept.
+    `borrow_from`: an embedded size's home (kept by an earlier run) that cached sizes borrow
+    their vectors from when this run embeds none."""
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="congvan-growth-") as temp:
         temp = Path(temp)
         if keep is not None:
             keep.mkdir(parents=True, exist_ok=True)
-        embedded_home: Path | None = None
+        embedded_home: Path | None = borrow_from
         for size in sizes:
             corpus_dir, home = temp / f"corpus-{size}x", (keep or temp) / f"home-{size}x"
             manifest = corpus_copies.build(corpus_dir, size)
@@ -187,7 +189,7 @@ def run(sizes: list[int], embed_up_to: int, questions: str, passes: int, log=pri
             rows.append(row)
             shutil.rmtree(corpus_dir)
             if row["embedded"]:
-                if embedded_home and keep is None:
+                if embedded_home and keep is None and embedded_home != borrow_from:
                     shutil.rmtree(embedded_home)
                 embedded_home = home
             elif keep is None:
@@ -227,8 +229,9 @@ def markdown(rows: list[dict], meta: dict) -> str:
         else:
             ways = ", ".join(f"{n} {way}" for way, n in ing["borrowed"].items())
             passages = f"{ing['embedded_passages']} (borrowed: {ways})"
-            ingest = (f"{ing['wall_s']:.1f} s + ~{r['estimated_embedding_s']:.0f} s to embed "
-                      f"(est. at {r['embedding_rate_per_s']:.1f}/s)")
+            ingest = f"{ing['wall_s']:.1f} s" + (
+                f" + ~{r['estimated_embedding_s']:.0f} s to embed (est. at {r['embedding_rate_per_s']:.1f}/s)"
+                if "estimated_embedding_s" in r else " (vectors borrowed)")
         lines.append(
             f"| {r['size']}× | {r['documents']} | {ing['chunks']} | {passages} | {ingest} | {embedding:.1f} s | "
             f"{r['index']['total'] / 1e6:.1f} MB | {r['latency_ms']['p50']:.0f} ms | {r['latency_ms']['p95']:.0f} ms | "
@@ -296,7 +299,8 @@ def chart(rows: list[dict], path: Path) -> None:
     ax = axes[1]
     embedded = [(r["documents"], r["ingest"]["wall_s"]) for r in rows if r["embedded"]]
     cached = [(r["documents"], r["ingest"]["wall_s"]) for r in rows if not r["embedded"]]
-    ax.plot(*zip(*embedded), "o-", label="measured, embedding from an empty cache")
+    if embedded:
+        ax.plot(*zip(*embedded), "o-", label="measured, embedding from an empty cache")
     if cached:
         ax.plot(*zip(*cached), "o", mfc="none", label="measured, embeddings pre-filled")
     estimated = [(r["documents"], r["ingest"]["wall_s"] + r.get("estimated_embedding_s", 0)) for r in rows
@@ -360,6 +364,8 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=3, help="times every question is asked for latency")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where growth.json/.md/.png go")
     parser.add_argument("--keep", type=Path, help="keep each size's home in this folder (home-<size>x)")
+    parser.add_argument("--borrow-from", type=Path,
+                        help="an embedded size's kept home to borrow vectors from (with --embed-up-to 0)")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.embed_up_to, args.passes = "1,2,3", 2, 1
@@ -371,7 +377,7 @@ def main() -> None:
             "embed_up_to": args.embed_up_to}
     rows = run(sizes, args.embed_up_to, meta["questions"], args.passes,
                log=lambda m: print(f"{time.strftime('%H:%M:%S')} load {os.getloadavg()[0]:.1f}{m}", file=sys.stderr),
-               keep=args.keep)
+               keep=args.keep, borrow_from=args.borrow_from)
     meta["wall_s"] = time.perf_counter() - started
     meta["loadavg_1m_after"] = round(os.getloadavg()[0], 2)
     write_json(args.out / f"{name}.json", {**meta, "sizes_measured": rows})
