@@ -12,9 +12,10 @@ schedule: a subsection that is, or holds, a month is never packed with its sibli
 
 A chunk inside a table that does not show the table's header row carries it as the last step
 of its path, so a row such as "2 Nước uống Đồng/trẻ năm 40,000" still says what its cells are.
-Each row of a schedule (a table whose rows are tasks with their own dates, ingest/tables.py) is
-a chunk of its own, so the passage that answers "khi nào" holds that task's date and no other;
-a sub-row's path also names the row it goes on from.
+Each row of a schedule (tasks with their own dates) or of a list of amounts (items with their own
+value; ingest/tables.py) is a chunk of its own, so the passage that answers "khi nào" or "bao
+nhiêu" holds that row's date or amount and no other; its path also names the rows it goes on from
+or is numbered under.
 """
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ class _Unit:
     start: int
     end: int
     section: int | None = None  # the subsection this unit is whole, if it is one
-    row: int | None = None  # the schedule row this unit is (part of), by where the row starts
+    row: int | None = None  # the table row of its own this unit is (part of), by where it starts
 
 
 def make_chunks(text: str, sections: list[Section]) -> list[Chunk]:
@@ -51,8 +52,8 @@ def make_chunks(text: str, sections: list[Section]) -> list[Chunk]:
     for s in sections:
         children.setdefault(s.parent, []).append(s)
     tables = find_tables(lines)
-    task_rows = sorted(start for table in tables for start in table.task_rows)
-    rows = set(task_rows)
+    own_rows = sorted(start for table in tables for start in table.own_rows)
+    rows = set(own_rows)
     chunks: list[Chunk] = []
 
     def emit(owner: int | None, start: int, end: int, path: str | None = None) -> None:
@@ -60,7 +61,7 @@ def make_chunks(text: str, sections: list[Section]) -> list[Chunk]:
         month = inherited_month(sections, owner)
         table = None if month else table_at(tables, start)  # a month's rows are named by their month
         if table:
-            steps = [path, table.header, table.task_rows.get(start, "")]
+            steps = [path, table.header, table.own_rows.get(start, "")]
             path = " > ".join(step for step in steps if step)
         chunks.append(Chunk(ordinal=len(chunks), section=owner, path=path, text=text[start:end],
                             start=start, end=end, month=month))
@@ -77,7 +78,7 @@ def make_chunks(text: str, sections: list[Section]) -> list[Chunk]:
         return lines[bisect_left(line_starts, start):bisect_left(line_starts, end)]
 
     def holds_rows(start: int, end: int) -> bool:
-        return bisect_left(task_rows, start) < bisect_left(task_rows, end)
+        return bisect_left(own_rows, start) < bisect_left(own_rows, end)
 
     def flush(owner: int | None, units: list[_Unit]) -> None:
         for group in _pack(units, owner is not None, sections):
@@ -104,7 +105,7 @@ def make_chunks(text: str, sections: list[Section]) -> list[Chunk]:
             if not kid_lines:
                 continue
             span = (kid_lines[0].start, kid_lines[-1].end)
-            # A section holding a schedule's rows is cut, however short, so each row stands alone.
+            # A section holding rows of their own is cut, however short, so each row stands alone.
             fits = span[1] - span[0] <= MAX_CHARS and not holds_rows(*span)
             if fits and not kid.month and not holds_month(kid.ordinal):
                 units.append(_Unit(*span, section=kid.ordinal))
@@ -131,7 +132,7 @@ def _pack(units: list[_Unit], share: bool, sections: list[Section]):
         joins = group and unit.end - group[0].start <= MAX_CHARS and (
             share or (unit.section is None and group[-1].section is None)
             or (_numbered(sections, unit.section) and _numbered(sections, group[-1].section))) and (
-            # A schedule's row is a passage of its own: the lines before the first row (a
+            # A row of its own is a passage of its own: the lines before the first row (a
             # caption, the header row) go with it, nothing comes after a row, and the pieces
             # of one over-long row go together.
             unit.row == group[-1].row or (group[-1].row is None and all(u.row is None for u in group)))

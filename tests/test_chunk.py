@@ -137,10 +137,29 @@ def test_a_short_schedule_under_a_heading_is_cut_into_its_rows():
     assert len([c for c in chunks if "ngày" in c.text and c.path.startswith("II. TIẾN ĐỘ")]) == 5
 
 
-def test_rows_of_a_table_without_dates_share_passages():
-    fees = "\n".join(f"{i}\tKhoản thu số {i}\tĐồng/trẻ/tháng\t{i}0.000" for i in range(1, 6))
-    chunks = chunks_of("III. CÁC KHOẢN THU\nTT\tNội dung\tĐơn vị tính\tMức thu\n" + fees)
-    assert len(chunks) == 1 and chunks[0].path == "III. CÁC KHOẢN THU"
+def test_rows_of_a_table_without_dates_or_amounts_share_passages():
+    duties = "\n".join(f"{i}\tLớp {i}A\tCô Hà + cô Lan\tQuét sân, chăm sóc bồn hoa khu {i}" for i in range(1, 6))
+    chunks = chunks_of("II. PHÂN CÔNG\nTT\tTên lớp\tGiáo viên phụ trách\tKhu vực\n" + duties)
+    assert len(chunks) == 1 and chunks[0].path == "II. PHÂN CÔNG"
+
+
+def test_each_amount_of_a_fee_list_is_a_passage_named_by_the_rows_it_is_numbered_under():
+    chunks = chunks_of(
+        "PHỤ LỤC\nDANH MỤC CÁC KHOẢN THU VÀ MỨC THU\n"
+        "TT\tDanh mục dịch vụ\tĐơn vị tính\tMức trần\n"
+        "1\tDịch vụ ăn uống, bán trú\n1.1\tDịch vụ tiền ăn của học sinh\n"
+        "1.1.1\tBữa sáng\tĐồng/học sinh/ngày\t20.000\n1.1.2\tBữa trưa\t35.000\n"
+        "1.2\tDịch vụ chăm sóc bán trú\tĐồng/học sinh/tháng\t235.000\n"
+        "2\tDịch vụ đưa đón người học\tĐồng/học sinh/km\t10.000\n")
+    lunch = holding(chunks, "Bữa trưa")
+    # "bao nhiêu một bữa trưa" finds the row alone, and its path says what the row is part of.
+    assert lunch.text == "1.1.2\tBữa trưa\t35.000"
+    assert lunch.path == ("PHỤ LỤC DANH MỤC CÁC KHOẢN THU VÀ MỨC THU > TT | Danh mục dịch vụ | Đơn vị tính | Mức trần"
+                          " > 1 Dịch vụ ăn uống, bán trú > 1.1 Dịch vụ tiền ăn của học sinh")
+    assert holding(chunks, "chăm sóc bán trú").path.endswith("Mức trần > 1 Dịch vụ ăn uống, bán trú")
+    assert holding(chunks, "đưa đón").path.endswith("Mức trần")
+    # A heading row without an amount goes with the first row under it.
+    assert holding(chunks, "Bữa sáng").text.startswith("PHỤ LỤC\n")
 
 
 ROWS = [("TT", "Nội dung công tác", "Đơn vị chủ trì", "Thời gian thực hiện"),
