@@ -208,11 +208,20 @@ def inherited_month(sections: list[Section], ordinal: int | None) -> str:
     return ""
 
 
+# A division's title names what it is about, however long ("Điều 10 Chính sách đối với giáo
+# viên mầm non làm việc tại cơ sở giáo dục mầm non thuộc loại hình dân lập, tư thục ở địa bàn
+# có khu công nghiệp": cut at 70 characters it lost the words a question asks by), so it is kept
+# to TITLE_WIDTH; a numbered item's "heading" may be its whole sentence, so it is cut shorter.
+_TITLED = re.compile(r"^(?:Điều|ĐIỀU|Chương|CHƯƠNG|Phần|PHẦN|Phụ lục|PHỤ LỤC)\b")
+TITLE_WIDTH = 200
+
+
 def heading_path(sections: list[Section], ordinal: int | None, width: int = 70) -> str:
     parts = []
     while ordinal is not None:
         s = sections[ordinal]
         title = f"{s.label} {s.heading}".strip()
-        parts.append(title if len(title) <= width else title[: width - 1].rstrip() + "…")
+        cut = TITLE_WIDTH if _TITLED.match(s.label) else width
+        parts.append(title if len(title) <= cut else title[: cut - 1].rstrip() + "…")
         ordinal = s.parent
     return " > ".join(reversed(parts))

@@ -37,6 +37,17 @@ def test_each_khoan_of_a_long_article_is_its_own_passage_named_by_the_article():
     assert "Hồ sơ" not in lunch.text and "Đối tượng" not in lunch.text
 
 
+def test_a_long_article_title_stays_whole_in_its_passages_paths_and_a_sentence_heading_is_cut():
+    title = ("Điều 10. Chính sách đối với giáo viên mầm non làm việc tại cơ sở giáo dục mầm non thuộc loại "
+             "hình dân lập, tư thục ở địa bàn có khu công nghiệp")
+    chunks = chunks_of(title + "\n1. Đối tượng hưởng chính sách gồm giáo viên có trình độ chuẩn, có hợp đồng lao "
+                       "động và trực tiếp dạy trẻ là con công nhân\n" + FILLER * 7 + "\n"
+                       "2. Nội dung chính sách\nĐược hỗ trợ tối thiểu 800.000 đồng/tháng. " + FILLER * 6)
+    # "tư thục ở khu công nghiệp" is what a question says: the path keeps the words.
+    assert holding(chunks, "800.000").path == title.replace(".", "", 1) + " > 2. Nội dung chính sách"
+    assert holding(chunks, "hợp đồng lao động").path.endswith(" > 1. Đối tượng hưởng chính sách gồm giáo viên có trình độ chuẩn, có hợp…")
+
+
 def test_a_short_section_is_one_passage_with_its_subsections():
     chunks = chunks_of(
         "I. MỤC ĐÍCH\n" + FILLER * 8 + "\n"
