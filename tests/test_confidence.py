@@ -44,6 +44,20 @@ def test_numbers_and_names_the_passage_does_not_write():
     assert confidence.names_missing("Trường Ninh Lai xét duyệt khi nào?", "Hội đồng xét duyệt Trường mầm non Ninh Lai, ngày 05") == 0.0
 
 
+def test_a_place_typed_in_lower_case_is_still_a_name_asked_about():
+    documents = [{"issuer": "HĐND tỉnh Vĩnh Long", "unit": "", "title": "Nghị quyết số 20/2025/NQ-HĐND — học phí",
+                  "subject": "", "district": ""},
+                 {"issuer": "Trường MN Ninh Lai", "unit": "Trường MN Ninh Lai",
+                  "title": "Kế hoạch số 36/KH-Ntr — vệ sinh môi trường", "subject": "", "district": "Sơn Thủy"}]
+    known = confidence.known_names(documents)
+    assert {"vinh long", "ninh lai", "son thuy"} <= known
+    assert "hoc phi" not in known and "ke hoach" not in known
+    # "vinh long" asked of a Ninh Lai plan: another province than the one that answers.
+    assert confidence.names_missing("vinh long hoc phi mn bn 1 thang", "Trường MN Ninh Lai: học phí", known) == 1.0
+    assert confidence.names_missing("vinh long hoc phi mn bn 1 thang", "HĐND tỉnh Vĩnh Long: học phí", known) == 0.0
+    assert confidence.names_missing("hoc phi mn bn 1 thang", "Trường MN Ninh Lai: học phí", known) == 0.0
+
+
 def test_model_file_names_its_features():
     model = json.loads(confidence.MODEL_FILE.read_text(encoding="utf-8"))
     assert model["features"] == list(confidence.FEATURES)

@@ -179,6 +179,8 @@ class Library(Protocol):
 
     def document_text(self, document_id: int) -> str: ...
 
+    def known_names(self) -> frozenset[str]: ...
+
     def section_path(self, document_id: int, offset: int) -> str: ...
 
     def body(self, document_id: int) -> str: ...
@@ -218,8 +220,9 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
     sure = decide(signals(ranked, _states_fact(query.intent, lead_sentence), query.intent in _FACT_INTENTS,
                           min((vocabulary.unknown_share(words) for words in readings), default=0.0),
                           min((vocabulary.rarest_missing(words, best.chunk_id) for words in readings), default=0.0),
-                          numbers_missing(query.original, " ".join((best.row["text"], best.row["path"], best.row["title"]))),
-                          names_missing(query.original, library.document_text(best.row["document_id"]) if library else "")))
+                          numbers_missing(query.original, _numbered_as(best.row)),
+                          names_missing(query.original, library.document_text(best.row["document_id"]) if library else "",
+                                        library.known_names() if library else frozenset())))
     if sure.level == "none":
         return _no_answer(query, searched, document_count, sure)
     # Other documents' answers are looked for deeper than the citations go: a unit's own deadline
@@ -238,6 +241,14 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
         lead.citation = number
     return Answer(question=query.original, abstained=False, confidence=sure.level, searched=searched,
                   leads=leads, citations=citations, documents=document_count, signals=_signals(sure))
+
+
+def _numbered_as(row: dict) -> str:
+    """The passage and how its document names itself: a question's "Nghị định 66" or "năm học
+    2025-2026" is written in the document's number, school year or file name (an admin names a
+    file by its number), not in the passage that answers it."""
+    return " ".join((row["text"], row["path"], row["title"], row["number"], row["school_year"],
+                     row["file_name"]))
 
 
 def _no_answer(query: Query, searched: Reading, document_count: int, sure: Confidence | None) -> Answer:

@@ -29,6 +29,7 @@ from .clock import Clock, clock as system_clock
 from .config import settings
 from .agenda import agenda_month, compose_agenda, latest_year_with
 from .answer import Answer, compose
+from .confidence import known_names
 from .query import understand
 from .scope import Scope, asked_school_year, build_scope, superseded
 from .search import Searcher, trace
@@ -339,16 +340,21 @@ class Congvan:
         return compose_agenda(query, month, tasks, rows, scope, self.store.db["documents"].count)
 
     def _document_index(self) -> tuple:
-        """(generation, document facts, units, superseded), read once per index generation: every
-        question and every unit lookup needs them."""
+        """(generation, document facts, units, superseded, place names), read once per index
+        generation: every question and every unit lookup needs them."""
         generation = self.store.generation()
         cached = self._documents_cache  # once: another thread may replace it meanwhile
         if cached is None or cached[0] != generation:
             documents = self.store.document_facts()
-            cached = (generation, documents, unit_lists.list_units(documents), superseded(documents))
+            cached = (generation, documents, unit_lists.list_units(documents), superseded(documents),
+                      known_names(documents))
             if self._documents_cache is None or self._documents_cache[0] < generation:
                 self._documents_cache = cached  # a question on an older snapshot keeps its own
         return cached
+
+    def known_names(self) -> frozenset[str]:
+        """The places and schools the loaded directives name (bot.core.confidence.known_names)."""
+        return self._document_index()[4]
 
     def document_text(self, document_id: int) -> str:
         """A document's title, issuer and text: the answer checks the names a question asks
@@ -383,7 +389,7 @@ class Congvan:
         return cache[(what, document_id)]
 
     def _scope(self, unit: str | None, today: date | None, asked_year: str) -> Scope:
-        _, documents, units, replaced = self._document_index()
+        _, documents, units, replaced, _ = self._document_index()
         found = unit_lists.resolve(unit, units) if unit else None
         return build_scope(documents, found, unit_lists.scope(found, units) if found else [], today, asked_year,
                            replaced)

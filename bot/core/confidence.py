@@ -97,15 +97,42 @@ def numbers_missing(question: str, passage: str) -> float:
     return sum((n.lstrip("0") or "0") not in written for n in asked) / len(asked)
 
 
-def names_missing(question: str, document_text: str) -> float:
-    """Share of the names the question capitalises after its first word ("Hà Nội", "Ninh Lai")
-    that the document never writes, compared without diacritics."""
-    names = _names(question)
+def names_missing(question: str, document_text: str, known: frozenset[str] = frozenset()) -> float:
+    """Share of the names the question asks about that the document never writes, compared
+    without diacritics: the names it capitalises after its first word ("Hà Nội", "Ninh Lai"), and
+    the `known` place and school names (`known_names`) however it writes them ("ở ha noi")."""
+    asked = " " + " ".join(folded_words(question)) + " "
+    names = list(dict.fromkeys(_names(question) + sorted(n for n in known if f" {n} " in asked)))
     if not names:
         return 0.0
     # Words, not whitespace-split text: "Ninh Lai," must count as writing "ninh lai".
     text = " " + " ".join(folded_words(document_text)) + " "
     return sum(f" {name} " not in text for name in names) / len(names)
+
+
+# A place or school is named after the word for its kind: "tỉnh Vĩnh Long", "UBND THÀNH PHỐ HÀ NỘI",
+# "Trường Mầm non Ninh Lai". Its first two capitalised words: most Vietnamese place names have two
+# syllables, one would catch ordinary words, and a longer run often reads on into the next
+# capitalised words of a title ("tỉnh Bình Định Giai đoạn …").
+_UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+_PLACE = re.compile(
+    r"(?i:\b(?:tỉnh|thành phố|tp\.?|huyện|quận|thị xã|thị trấn|xã|phường"
+    r"|trường\s+(?:mầm non|mẫu giáo|tiểu học|trung học cơ sở|trung học phổ thông|mn|mg|th|thcs|thpt)))"
+    rf"[ \t]+([{_UPPER}][^\W\d_]*[ \t]+[{_UPPER}][^\W\d_]*)")
+
+
+def known_names(documents: list[dict]) -> frozenset[str]:
+    """The places and schools the loaded directives come from or apply to, folded, read from each
+    document's issuer, unit, district and title (bot.core.api's document facts): the names a
+    question typed in lower case may still ask about."""
+    names = set()
+    for d in documents:
+        text = "\n".join(d.get(k) or "" for k in ("issuer", "unit", "title", "subject"))
+        names.update(" ".join(folded_words(m.group(1))) for m in _PLACE.finditer(text))
+        district = " ".join(folded_words(d.get("district") or ""))
+        if len(district.split()) >= 2:
+            names.add(district)
+    return frozenset(names)
 
 
 def _names(question: str) -> list[str]:
