@@ -1,8 +1,9 @@
 """What the answer leads with, for the deadline phrasings directives use."""
 import pytest
 
-from bot.core.answer import Answer, lead_of
+from bot.core.answer import Answer, best_sentence, lead_of
 from bot.core.query import understand
+from index.vocabulary import Vocabulary
 
 ROW = {"document_id": 1, "issuer": "Trường MN Hoa Mai", "title": "Kế hoạch số 45/KH-MNHM — Công tác tháng",
        "file_name": "ke-hoach.txt", "school_year": "", "unit": "", "month": ""}
@@ -56,3 +57,24 @@ def test_a_word_ending_in_o_is_not_a_place():
 def test_vao_before_a_question_word_is_part_of_the_question():
     query = understand("uống vitamin A vào ngày nào")
     assert query.intent == "when" and "vao" not in query.terms
+
+
+def _quote(question: str, passage: str) -> str:
+    vocabulary = Vocabulary([], {}, lambda chunk_id: None)
+    vocabulary.add(1, passage)
+    vocabulary.add(2, "Kế hoạch tổ chức các hoạt động chuyên môn của nhà trường trong năm học")
+    return best_sentence(passage, understand(question), vocabulary)
+
+
+def test_a_value_under_the_label_of_the_asked_kind_is_quoted():
+    # The date shares no word with the question; its heading "Thời gian" says what it is.
+    passage = ("III. THỜI GIAN, HÌNH THỨC VÀ THÀNH PHẦN\n1. Thời gian\nLúc 14 giờ 00 phút, ngày 28 tháng 4 năm 2026.\n"
+               "2. Hình thức\nTrực tuyến\n3. Thành phần\n- Giáo viên môn Địa lí của các trường trong cụm 3 tham dự")
+    assert _quote("Buổi sinh hoạt chuyên môn môn Địa lí của cụm 3 tổ chức lúc nào?", passage) == (
+        "1. Thời gian Lúc 14 giờ 00 phút, ngày 28 tháng 4 năm 2026.")
+    fields = ("V. THỜI GIAN VÀ ĐỊA ĐIỂM\nThời gian: Buổi sáng, ngày 09 tháng 5 năm 2026, cụ thể tại Phụ lục II.\n"
+              "Địa điểm: Tại Trường Tiểu học Kim Đồng, phường Tân An.")
+    assert _quote("Buổi kiểm tra thư viện của Sở tổ chức ở trường nào?", fields) == (
+        "Địa điểm: Tại Trường Tiểu học Kim Đồng, phường Tân An.")
+    assert _quote("Buổi kiểm tra thư viện của Sở vào ngày nào?", fields).endswith(
+        "Thời gian: Buổi sáng, ngày 09 tháng 5 năm 2026, cụ thể tại Phụ lục II.")

@@ -37,6 +37,14 @@ def test_a_question_about_another_year_or_place_is_less_sure():
 def test_numbers_and_names_the_passage_does_not_write():
     assert confidence.numbers_missing("Kỳ thi năm 2026 vào ngày nào?", "Kỳ thi năm 2025 diễn ra ngày 26/6") == 1.0
     assert confidence.numbers_missing("Cân đo lần 2 khi nào?", "cân đo lần 02 trước 15/12") == 0.0
+    # A directive's own number is looked for in all of it: its article on taking effect does not repeat it.
+    decree = "… theo Nghị định số 66/2025/NĐ-CP … Nghị định này có hiệu lực thi hành từ ngày 01 tháng 5 năm 2025"
+    for asked in ("Nghị định 66 có hiệu lực từ ngày nào?", "nd 66 hieu luc tu khi nao"):
+        assert confidence.numbers_missing(asked, "Nghị định này có hiệu lực thi hành từ ngày 01", decree) == 0.0
+        assert confidence.numbers_missing(asked, "Nghị định này có hiệu lực thi hành từ ngày 01", "Nghị định 105") == 1.0
+    # Any other number must be in the passage: a 4-year-olds' question against a 5-year-olds' standard.
+    assert confidence.numbers_missing("Bộ chuẩn trẻ 4 tuổi gồm bao nhiêu chỉ số?", "Bộ chuẩn trẻ 5 tuổi gồm 120 chỉ số",
+                                      "… gồm 4 lĩnh vực …") == 1.0
     assert confidence.names_missing("Học phí ở Hà Nội là bao nhiêu?", "Học phí tỉnh Vĩnh Long") == 1.0
     assert confidence.names_missing("Học phí ở Ha Noi là bao nhiêu?", "HĐND thành phố Hà Nội") == 0.0
     assert confidence.names_missing("Học phí THPT bao nhiêu?", "") == 0.0  # a code, not a name

@@ -10,7 +10,7 @@ from index.fold import fold
 from index.vocabulary import Vocabulary
 from ingest.dates import find_when
 
-from .lexicon import OPPOSITE_QUALIFIERS
+from .lexicon import ANSWER_LABELS, OPPOSITE_QUALIFIERS
 from .confidence import Confidence, decide, names_missing, numbers_missing, signals
 from .query import Query
 from .scope import Scope
@@ -30,6 +30,9 @@ RUN_ON_CHARS = 300
 _FACT_INTENTS = ("when", "how_many", "how_much", "where")
 # A sentence that states what was asked (a date for "khi nào") beats one that only echoes the question.
 STATES_ASKED_BONUS = 0.25
+# A value set out under the label of the asked kind ("1. Thời gian" / "Lúc 14 giờ, ngày 28/4") is
+# the document's own answer to that kind of question, though it shares no word with it.
+LABELLED_BONUS = 0.5
 RIVAL_COVERAGE_GAP = 0.35
 # A quote may run on this far to reach the asked fact stated just after the best-matching clause.
 WINDOW_SENTENCES = 3
@@ -45,7 +48,7 @@ _HOW_MANY = re.compile(
     r"|(?:tối thiểu|tối đa|ít nhất|trên|dưới|đạt|giảm|tăng)?\s*\d+(?:[\.,]\d+)?\s*%"
     r"|\d+(?:[\.,]\d+)?\s*(?:lần\s*/\s*\w+|lần|giáo viên|trẻ|nhóm|lớp|trường|người|tháng|ngày|tuổi)"
     r"(?:\s*/\s*\w+)?", re.I)
-_WHERE = re.compile(r"(?<!\w)(?:tại|ở)\s+((?:trường\s+)?(?:MN|mầm non|Mầm non|MG|mẫu giáo)?\s*[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ][^\s,;\.\)]*(?:\s+[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ][^\s,;\.\)]*)*)")
+_WHERE = re.compile(r"(?<!\w)(?:[Tt]ại|[Ởở])\s+((?:trường\s+)?(?:MN|mầm non|Mầm non|MG|mẫu giáo)?\s*[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ][^\s,;\.\)]*(?:\s+[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ][^\s,;\.\)]*)*)")
 _UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
 # Lines, clauses after ";", sentences, and list items joined inline ("… - Tổ chức …": a table cell holding a
 # whole list); "cân - đo" is one word, so an inline item must start with a capital.
@@ -217,12 +220,12 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
     ranked = [best] + [h for h in hits if h is not best]
     lead_sentence = sentences[best.chunk_id]
     readings = [words for words in (query.words, query.synonym_words) if words]
+    document_text = library.document_text(best.row["document_id"]) if library else ""
     sure = decide(signals(ranked, _states_fact(query.intent, lead_sentence), query.intent in _FACT_INTENTS,
                           min((vocabulary.unknown_share(words) for words in readings), default=0.0),
                           min((vocabulary.rarest_missing(words, best.chunk_id) for words in readings), default=0.0),
-                          numbers_missing(query.original, _numbered_as(best.row)),
-                          names_missing(query.original, library.document_text(best.row["document_id"]) if library else "",
-                                        library.known_names() if library else frozenset())))
+                          numbers_missing(query.original, _numbered_as(best.row), document_text),
+                          names_missing(query.original, document_text, library.known_names() if library else frozenset())))
     if sure.level == "none":
         return _no_answer(query, searched, document_count, sure)
     # Other documents' answers are looked for deeper than the citations go: a unit's own deadline
@@ -244,11 +247,9 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
 
 
 def _numbered_as(row: dict) -> str:
-    """The passage and how its document names itself: a question's "Nghị định 66" or "năm học
-    2025-2026" is written in the document's number, school year or file name (an admin names a
-    file by its number), not in the passage that answers it."""
-    return " ".join((row["text"], row["path"], row["title"], row["number"], row["school_year"],
-                     row["file_name"]))
+    """The passage and how its document names itself: a question's "năm học 2025-2026" may be
+    written only in the document's school year or title, not in the passage that answers it."""
+    return " ".join((row["text"], row["path"], row["title"], row["number"], row["school_year"]))
 
 
 def _no_answer(query: Query, searched: Reading, document_count: int, sure: Confidence | None) -> Answer:
@@ -397,14 +398,36 @@ def best_sentence(text: str, query: Query, vocabulary: Vocabulary) -> str:
         return text
     readings = [words for words in (query.words, query.synonym_words) if words]
 
-    def score(sentence: str) -> float:
+    def score(i: int) -> float:
+        sentence = sentences[i]
+        states = _states_fact(query.intent, sentence)
         return (max((vocabulary.text_coverage(words, sentence) for words in readings), default=0.0)
-                + STATES_ASKED_BONUS * _states_fact(query.intent, sentence)
+                + STATES_ASKED_BONUS * states
+                + LABELLED_BONUS * (states and _labelled(query.intent, sentences, i))
                 - CONTRADICTION_PENALTY * _contradicts(query.text, sentence)
                 - 0.0005 * len(sentence))
 
-    best = max(range(len(sentences)), key=lambda i: score(sentences[i]))
-    return " ".join(sentences[best:_window_end(sentences, best, query.intent)])
+    best = max(range(len(sentences)), key=score)
+    start = best - 1 if best and _is_label(query.intent, sentences[best - 1]) else best
+    return " ".join(sentences[start:_window_end(sentences, best, query.intent)])
+
+
+def _labelled(intent: str, sentences: list[str], i: int) -> bool:
+    """The sentence is the value of a label of the asked kind: "Thời gian: …" itself, or the line
+    after a heading "1. Thời gian"."""
+    if ":" in sentences[i][:40]:  # its own field name decides: "Thời gian: …" under "THỜI GIAN VÀ ĐỊA ĐIỂM"
+        return _is_label(intent, sentences[i].split(":", 1)[0])
+    return i > 0 and _is_label(intent, sentences[i - 1])
+
+
+def _is_label(intent: str, text: str) -> bool:
+    """A short heading or field name of the asked kind ("1. Thời gian", "Địa điểm", "V. THỜI GIAN
+    VÀ ĐỊA ĐIỂM")."""
+    words = fold(re.sub(r"^(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ])\s*[\.\)]\s*", "", text.strip())).rstrip(":").split()
+    if not words or len(words) > 6:
+        return False
+    padded = " " + " ".join(words) + " "
+    return any(f" {label} " in padded for label in ANSWER_LABELS.get(intent, ()))
 
 
 def _window_end(sentences: list[str], best: int, intent: str) -> int:

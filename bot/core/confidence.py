@@ -87,14 +87,28 @@ def signals(hits: list, states_fact: bool, asks_fact: bool, unknown_words: float
     }
 
 
-def numbers_missing(question: str, passage: str) -> float:
-    """Share of the numbers in the question that the passage (with its heading path and title)
-    does not contain as numbers: "2026" against a passage about 2025."""
+def numbers_missing(question: str, passage: str, document_text: str = "") -> float:
+    """Share of the numbers in the question that the passage (with its heading path and how its
+    document names itself) does not contain as numbers: "2026" against a passage about 2025. The
+    number of a directive the question names ("Nghị định 66") is looked for in the whole
+    document: a decree cites itself in any article, or only on a first page the file lacks."""
+    references = set(_REFERENCE.findall(question))
     asked = set(_NUMBER.findall(question))
     if not asked:
         return 0.0
-    written = {n.lstrip("0") or "0" for n in _NUMBER.findall(passage)}
-    return sum((n.lstrip("0") or "0") not in written for n in asked) / len(asked)
+    written = {_bare(n) for n in _NUMBER.findall(passage)}
+    in_document = {_bare(n) for n in _NUMBER.findall(document_text)} if references else set()
+    return sum(_bare(n) not in (in_document if n in references else written) for n in asked) / len(asked)
+
+
+def _bare(number: str) -> str:
+    return number.lstrip("0") or "0"
+
+
+# "Nghị định 66", "Quyết định số 4222", "công văn 1239": the number of a directive.
+_REFERENCE = re.compile(r"(?i:\b(?:nghị định|nghị quyết|quyết định|thông tư|công văn|kế hoạch|chỉ thị|hướng dẫn"
+                        r"|nghi dinh|nghi quyet|quyet dinh|thong tu|cong van|ke hoach|chi thi|huong dan"
+                        r"|nđ|nd|qđ|qd|tt|cv|kh|nq|số|so))\s+(?:số\s+|so\s+)?(\d+)")
 
 
 def names_missing(question: str, document_text: str, known: frozenset[str] = frozenset()) -> float:

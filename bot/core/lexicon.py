@@ -58,6 +58,16 @@ HOW_MANY_CUES = ["bao nhieu", "may lan", "may giao vien", "ty le", "may phan tra
                  "bao lau", "toi thieu may", "may"]
 WHERE_CUES = ["o dau", "tai dau", "truong nao", "don vi nao", "noi nao", "tai truong nao", "dia diem"]
 
+# The labels directives put before a value of each kind ("Thời gian: …", "1. Địa điểm" with the
+# place on the next line, "Mức thu: …"), folded: a value under the label of the asked kind answers
+# the question even when it repeats none of its words.
+ANSWER_LABELS = {
+    "when": ("thoi gian", "thoi diem", "thoi han", "han nop", "ngay", "lich"),
+    "where": ("dia diem", "dia chi", "noi"),
+    "how_much": ("muc thu", "muc hoc phi", "hoc phi", "muc ho tro", "kinh phi", "muc chi", "don gia"),
+    "how_many": ("so luong", "thanh phan", "chi tieu"),
+}
+
 # Words of questions and chat that directives seldom contain, accented, for restoring diacritics
 # on questions typed without them (the documents' own vocabulary covers everything else).
 GENERAL_WORDS = [
