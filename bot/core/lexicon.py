@@ -65,7 +65,7 @@ ANSWER_LABELS = {
     "when": ("thoi gian", "thoi diem", "thoi han", "han nop", "ngay", "lich"),
     "where": ("dia diem", "dia chi", "noi"),
     "how_much": ("muc thu", "muc hoc phi", "hoc phi", "muc ho tro", "kinh phi", "muc chi", "don gia"),
-    "how_many": ("so luong", "thanh phan", "chi tieu"),
+    "how_many": ("so luong",),
 }
 
 # Words of questions and chat that directives seldom contain, accented, for restoring diacritics
