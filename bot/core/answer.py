@@ -22,6 +22,7 @@ from .tasks import deadline_label
 # document's different fact is shown when its passage comes within RIVAL_COVERAGE_GAP of the
 # lead's coverage and states that kind of fact.
 LEAD_SCORE_GAP = 0.15
+LEAD_POOL = 5  # the citations an answer shows
 CITE_SCORE_SHARE = 0.5
 RIVAL_POOL = 10
 MAX_CITATIONS = 5
@@ -46,7 +47,8 @@ _HOW_MUCH = re.compile(_MONEY, re.I)
 _HOW_MANY = re.compile(
     _MONEY +
     r"|(?:tối thiểu|tối đa|ít nhất|trên|dưới|đạt|giảm|tăng)?\s*\d+(?:[\.,]\d+)?\s*%"
-    r"|\d+(?:[\.,]\d+)?\s*(?:lần\s*/\s*\w+|lần|giáo viên|trẻ|nhóm|lớp|trường|người|tháng|ngày|tuổi)"
+    r"|\d+(?:\s*[-–]\s*\d+)?(?:[\.,]\d+)?\s*(?:lần\s*/\s*\w+|lần|giáo viên|trẻ|nhóm|lớp|trường|người|tháng|ngày|tuổi"
+    r"|giây|phút|giờ|tiết|buổi|tuần|mét|m|km|cm|kg|độ|điểm|chỉ số|học sinh|đại biểu)(?!\w)"
     r"(?:\s*/\s*\w+)?", re.I)
 _WHERE = re.compile(r"(?<!\w)(?:[Tt]ại|[Ởở])\s+((?:trường\s+)?(?:MN|mầm non|Mầm non|MG|mẫu giáo)?\s*[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ][^\s,;\.\)]*(?:\s+[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ][^\s,;\.\)]*)*)")
 _UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
@@ -205,7 +207,9 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
     if not hits:
         return _no_answer(query, searched, document_count, None)
     top = hits[0].score
-    close = hits[:3]
+    # A question asking for a date, an amount or a place may be answered by the passage that
+    # states one a little further down, when the first three only echo the question's words.
+    close = hits[:LEAD_POOL if query.intent in _FACT_INTENTS else 3]
     sentences = {h.chunk_id: best_sentence(h.row["text"], query, vocabulary) for h in close}
 
     def lead_key(h: Hit) -> tuple:
