@@ -8,9 +8,9 @@ from typing import Protocol
 import prompts
 from index.fold import fold
 from index.vocabulary import Vocabulary
-from ingest.dates import find_when
 
 from .lexicon import ANSWER_LABELS, OPPOSITE_QUALIFIERS
+from .facts import FACT_INTENTS, asked_facts, states_fact
 from .confidence import Confidence, decide, names_missing, numbers_missing, signals
 from .query import Query
 from .scope import Scope
@@ -28,7 +28,6 @@ RIVAL_POOL = 10
 MAX_CITATIONS = 5
 TITLE_WIDTH = 110
 RUN_ON_CHARS = 300
-_FACT_INTENTS = ("when", "how_many", "how_much", "where")
 # A sentence that states what was asked (a date for "khi nào") beats one that only echoes the question.
 STATES_ASKED_BONUS = 0.25
 # A value set out under the label of the asked kind ("1. Thời gian" / "Lúc 14 giờ, ngày 28/4") is
@@ -40,17 +39,6 @@ WINDOW_SENTENCES = 3
 WINDOW_CHARS = 450
 CONTRADICTION_PENALTY = 0.5
 
-# Amounts of money: "450.000 đồng/tháng", "700.000 đồng/nhóm/tháng", "35.000đ", "17,000", "1,5 triệu đồng", "50.000 triệu đồng".
-_MONEY = (r"\d{1,3}(?:[\.,]\d{3})+(?:\s*(?:triệu|tỷ|nghìn|ngàn))?\s*(?:đồng|đ|VNĐ|vnđ)?(?:\s*/\s*[^\W\d_]+(?:\s[^\W\d_]{2,})?){0,2}"
-          r"|\d+(?:,\d+)?\s*(?:triệu|tỷ|nghìn|ngàn)\s*(?:đồng|đ)(?:\s*/\s*[^\W\d_]+)?")
-_HOW_MUCH = re.compile(_MONEY, re.I)
-_HOW_MANY = re.compile(
-    _MONEY +
-    r"|(?:tối thiểu|tối đa|ít nhất|trên|dưới|đạt|giảm|tăng)?\s*\d+(?:[\.,]\d+)?\s*%"
-    r"|\d+(?:\s*[-–]\s*\d+)?(?:[\.,]\d+)?\s*(?:lần\s*/\s*\w+|lần|giáo viên|trẻ|nhóm|lớp|trường|người|tháng|ngày|tuổi"
-    r"|giây|phút|giờ|tiết|buổi|tuần|mét|m|km|cm|kg|độ|điểm|chỉ số|học sinh|đại biểu)(?!\w)"
-    r"(?:\s*/\s*\w+)?", re.I)
-_WHERE = re.compile(r"(?<!\w)(?:[Tt]ại|[Ởở])\s+((?:trường\s+)?(?:MN|mầm non|Mầm non|MG|mẫu giáo)?\s*[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ][^\s,;\.\)]*(?:\s+[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ][^\s,;\.\)]*)*)")
 _UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
 # Lines, clauses after ";", sentences, and list items joined inline ("… - Tổ chức …": a table cell holding a
 # whole list); "cân - đo" is one word, so an inline item must start with a capital.
@@ -209,7 +197,7 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
     top = hits[0].score
     # A question asking for a date, an amount or a place may be answered by the passage that
     # states one a little further down, when the first three only echo the question's words.
-    close = hits[:LEAD_POOL if query.intent in _FACT_INTENTS else 3]
+    close = hits[:LEAD_POOL if query.intent in FACT_INTENTS else 3]
     sentences = {h.chunk_id: best_sentence(h.row["text"], query, vocabulary) for h in close}
 
     def lead_key(h: Hit) -> tuple:
@@ -217,7 +205,7 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
         # nào", not a heading that only repeats the asked words), then one scored close to the
         # first, then coverage with the current school year's edge, then search's score.
         unit_first, *rest = scope.lead_key(h.row, h.coverage, h.score) if scope else (False, h.coverage, h.score)
-        return (unit_first, _states_fact(query.intent, sentences[h.chunk_id]), h.score >= top - LEAD_SCORE_GAP,
+        return (unit_first, states_fact(query.intent, sentences[h.chunk_id]), h.score >= top - LEAD_SCORE_GAP,
                 *rest)
 
     best = max(close, key=lead_key)
@@ -225,7 +213,7 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
     lead_sentence = sentences[best.chunk_id]
     readings = [words for words in (query.words, query.synonym_words) if words]
     document_text = library.document_text(best.row["document_id"]) if library else ""
-    sure = decide(signals(ranked, _states_fact(query.intent, lead_sentence), query.intent in _FACT_INTENTS,
+    sure = decide(signals(ranked, states_fact(query.intent, lead_sentence), query.intent in FACT_INTENTS,
                           min((vocabulary.unknown_share(words) for words in readings), default=0.0),
                           min((vocabulary.rarest_missing(words, best.chunk_id) for words in readings), default=0.0),
                           numbers_missing(query.original, _numbered_as(best.row), document_text),
@@ -283,7 +271,7 @@ def _leads(query: Query, evidence: list[Hit], citations: list[Citation], scope: 
         doc = hit.row["document_id"]
         if doc in seen or hit.coverage < top - RIVAL_COVERAGE_GAP:
             continue
-        if out and not _states_fact(query.intent, citation.sentence):
+        if out and not states_fact(query.intent, citation.sentence):
             continue
         seen.add(doc)
         lead = lead_of(query.intent, citation.sentence, hit.row, i, scope)
@@ -300,10 +288,10 @@ def _leads(query: Query, evidence: list[Hit], citations: list[Citation], scope: 
 def lead_of(intent: str, sentence: str, row: dict, citation: int = 0, scope: Scope | None = None) -> Lead:
     """What a passage's sentence answers: the asked-for pieces of it (a date, a number, a place);
     for a "khi nào" whose sentence states no date, the month of the schedule it is listed under."""
-    facts = _asked_facts(intent, sentence)
+    facts = asked_facts(intent, sentence)
     return Lead(citation=citation, doc_id=row["document_id"], issuer=row["issuer"], title=_display_title(row),
                 unit=row.get("unit") or "", school_year=row["school_year"], sentence=sentence,
-                kind=intent if intent in _FACT_INTENTS else "", facts=facts,
+                kind=intent if intent in FACT_INTENTS else "", facts=facts,
                 month=(row.get("month") or "") if intent == "when" and not facts else "",
                 superseded_by=superseded_by(row, scope), old_year=old_year(row, scope))
 
@@ -334,23 +322,6 @@ def superseded_by(row: dict, scope: Scope | None) -> str:
 def old_year(row: dict, scope: Scope | None) -> bool:
     """Of a school year before the current one (and not already marked as replaced)."""
     return bool(scope and not superseded_by(row, scope) and scope.is_older(row))
-
-
-def _states_fact(intent: str, sentence: str) -> bool:
-    return bool(_asked_facts(intent, sentence))
-
-
-def _asked_facts(intent: str, sentence: str) -> list[str]:
-    """The dates, numbers or places of the asked kind that a sentence states."""
-    if intent == "when":
-        found = find_when(sentence)
-    elif intent in ("how_many", "how_much"):
-        found = [m.group(0).strip() for m in (_HOW_MUCH if intent == "how_much" else _HOW_MANY).finditer(sentence)]
-    elif intent == "where":
-        found = [m.group(0).strip() for m in _WHERE.finditer(sentence)]
-    else:
-        found = []
-    return list(dict.fromkeys(found))
 
 
 def _citation(hit: Hit, sentence: str, scope: Scope | None = None, library: Library | None = None) -> Citation:
@@ -404,7 +375,7 @@ def best_sentence(text: str, query: Query, vocabulary: Vocabulary) -> str:
 
     def score(i: int) -> float:
         sentence = sentences[i]
-        states = _states_fact(query.intent, sentence)
+        states = states_fact(query.intent, sentence)
         return (max((vocabulary.text_coverage(words, sentence) for words in readings), default=0.0)
                 + STATES_ASKED_BONUS * states
                 + LABELLED_BONUS * (states and _labelled(query.intent, sentences, i))
@@ -439,9 +410,9 @@ def _window_end(sentences: list[str], best: int, intent: str) -> int:
     end = best + 1
     if sentences[best].endswith(":") or _NUMBERED_HEADING.match(sentences[best]):
         end = min(len(sentences), end + 1)
-    if intent in _FACT_INTENTS and not _states_fact(intent, " ".join(sentences[best:end])):
+    if intent in FACT_INTENTS and not states_fact(intent, " ".join(sentences[best:end])):
         for j in range(end, min(len(sentences), best + 1 + WINDOW_SENTENCES)):
-            if _states_fact(intent, sentences[j]):
+            if states_fact(intent, sentences[j]):
                 if sum(map(len, sentences[best:j + 1])) <= WINDOW_CHARS:
                     end = j + 1
                 break
