@@ -45,6 +45,11 @@ def test_numbers_and_names_the_passage_does_not_write():
     # Any other number must be in the passage: a 4-year-olds' question against a 5-year-olds' standard.
     assert confidence.numbers_missing("Bộ chuẩn trẻ 4 tuổi gồm bao nhiêu chỉ số?", "Bộ chuẩn trẻ 5 tuổi gồm 120 chỉ số",
                                       "… gồm 4 lĩnh vực …") == 1.0
+    # The grade a whole schedule is about is not repeated in its rows; "năm 2026" is not 2025's schedule.
+    schedule = "Kỳ thi tốt nghiệp THPT năm 2025 … học sinh lớp 12 …"
+    row = "Cấp Giấy chứng nhận tốt nghiệp tạm thời cho thí sinh. Hoàn thành chậm nhất ngày 22/7/2025"
+    assert confidence.numbers_missing("Học sinh lớp 12 nhận giấy tốt nghiệp tạm thời khi nào?", row, schedule) == 0.0
+    assert confidence.numbers_missing("Thi tốt nghiệp năm 2026 vào ngày nào?", row, schedule) == 1.0
     assert confidence.names_missing("Học phí ở Hà Nội là bao nhiêu?", "Học phí tỉnh Vĩnh Long") == 1.0
     assert confidence.names_missing("Học phí ở Ha Noi là bao nhiêu?", "HĐND thành phố Hà Nội") == 0.0
     assert confidence.names_missing("Học phí THPT bao nhiêu?", "") == 0.0  # a code, not a name

@@ -88,17 +88,44 @@ def signals(hits: list, states_fact: bool, asks_fact: bool, unknown_words: float
 
 
 def numbers_missing(question: str, passage: str, document_text: str = "") -> float:
-    """Share of the numbers in the question that the passage (with its heading path and how its
-    document names itself) does not contain as numbers: "2026" against a passage about 2025. The
-    number of a directive the question names ("Nghị định 66") is looked for in the whole
-    document: a decree cites itself in any article, or only on a first page the file lacks."""
-    references = set(_REFERENCE.findall(question))
-    asked = set(_NUMBER.findall(question))
+    """Share of the numbers in the question that are not written where they should be: "2026"
+    against a passage about 2025. A number that says which children, grade or year ("4 tuổi",
+    "24 tháng", "lớp 12", "năm 2026") must be written with that word somewhere in the document
+    (a schedule row does not repeat the grade its whole document is about, and a "4" elsewhere is
+    not "4 tuổi"); the number of a directive the question names ("Nghị định 66") anywhere in it (a
+    decree cites itself in any article, or only on a first page the file lacks); any other number
+    in the passage, with its heading path and how its document names itself."""
+    words = _number_words(question)
+    asked = [i for i, w in enumerate(words) if w.isdigit()]
     if not asked:
         return 0.0
-    written = {_bare(n) for n in _NUMBER.findall(passage)}
-    in_document = {_bare(n) for n in _NUMBER.findall(document_text)} if references else set()
-    return sum(_bare(n) not in (in_document if n in references else written) for n in asked) / len(asked)
+    references = {_bare(n) for n in _REFERENCE.findall(question)}
+    in_passage = " " + " ".join(_number_words(passage)) + " "
+    in_document = " " + " ".join(_number_words(document_text)) + " " if document_text else in_passage
+    missing = 0
+    for i in asked:
+        number = words[i]
+        qualified = ([f" {words[i - 1]} {number} "] if i and words[i - 1] in _QUALIFIES_NEXT else []) + \
+                    ([f" {number} {words[i + 1]} "] if i + 1 < len(words) and words[i + 1] in _QUALIFIES_PREVIOUS else [])
+        if number in references:
+            written = f" {number} " in in_document or f" {number} " in in_passage
+        elif qualified:
+            written = any(q in in_passage or q in in_document for q in qualified)
+        else:
+            written = f" {number} " in in_passage
+        missing += not written
+    return missing / len(asked)
+
+
+# The words that say what a number counts in a question about children, classes and years.
+_QUALIFIES_NEXT = {"lop", "khoi", "nam", "hoc"}  # "lớp 12", "năm 2026", "năm học 2025"
+_QUALIFIES_PREVIOUS = {"tuoi", "thang"}  # "4 tuổi", "24 tháng" (an age; "tháng 12" is a month)
+_NUMBER_WORD = re.compile(r"\d+|[a-z]+")
+
+
+def _number_words(text: str) -> list[str]:
+    """Folded words and numbers apart ("20m" → "20", "m"), numbers without leading zeros."""
+    return [_bare(w) if w[0].isdigit() else w for w in _NUMBER_WORD.findall(fold(text))]
 
 
 def _bare(number: str) -> str:
