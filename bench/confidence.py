@@ -62,7 +62,7 @@ DIRECTION = {"cosine": 1, "cosine_lead": 1, "coverage": 1, "coverage_top": 1, "k
 # asked fact, so its coverage says more about that choice than about the question, and the best
 # coverage of the top passages (coverage_top) carries the signal. With both, the two correlated
 # weights traded places between fits and the cut moved with them (measured by the three fits).
-UNUSED = {"coverage", "keyword"}
+UNUSED = {"coverage", "keyword", "cosine"}
 
 
 def fit(rows: list[dict]) -> dict:

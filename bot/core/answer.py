@@ -240,8 +240,9 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
 
 def _numbered_as(row: dict) -> str:
     """The passage and how its document names itself: a question's "năm học 2025-2026" may be
-    written only in the document's school year or title, not in the passage that answers it."""
-    return " ".join((row["text"], row["path"], row["title"], row["number"], row["school_year"]))
+    written only in the document's title, not in the passage that answers it. (Not its school
+    year read from the body: "2023-2024" does not make a passage about "năm 2024".)"""
+    return " ".join((row["text"], row["path"], row["title"], row["number"]))
 
 
 def _no_answer(query: Query, searched: Reading, document_count: int, sure: Confidence | None) -> Answer:

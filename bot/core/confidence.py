@@ -89,8 +89,8 @@ def signals(hits: list, states_fact: bool, asks_fact: bool, unknown_words: float
 
 def numbers_missing(question: str, passage: str, document_text: str = "") -> float:
     """Share of the numbers in the question that are not written where they should be: "2026"
-    against a passage about 2025. A number that says which children, grade or year ("4 tuổi",
-    "24 tháng", "lớp 12", "năm 2026") must be written with that word somewhere in the document
+    against a passage about 2025. A number that says which children or grade ("4 tuổi", "24
+    tháng", "lớp 12") must be written with that word somewhere in the document
     (a schedule row does not repeat the grade its whole document is about, and a "4" elsewhere is
     not "4 tuổi"); the number of a directive the question names ("Nghị định 66") anywhere in it (a
     decree cites itself in any article, or only on a first page the file lacks); any other number
@@ -118,7 +118,9 @@ def numbers_missing(question: str, passage: str, document_text: str = "") -> flo
 
 
 # The words that say what a number counts in a question about children, classes and years.
-_QUALIFIES_NEXT = {"lop", "khoi", "nam", "hoc"}  # "lớp 12", "năm 2026", "năm học 2025"
+# A year is not among them: "năm 2024" is in the date of any directive signed that year, so a
+# year asked must be in the passage, its heading or its document's title and school year.
+_QUALIFIES_NEXT = {"lop", "khoi"}  # "lớp 12", "khối 5"
 _QUALIFIES_PREVIOUS = {"tuoi", "thang"}  # "4 tuổi", "24 tháng" (an age; "tháng 12" is a month)
 _NUMBER_WORD = re.compile(r"\d+|[a-z]+")
 
