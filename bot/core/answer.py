@@ -23,6 +23,7 @@ from .tasks import deadline_label
 # lead's coverage and states that kind of fact.
 LEAD_SCORE_GAP = 0.15
 LEAD_POOL = 5  # the citations an answer shows
+LEAD_POOL_COVERAGE = 0.5  # of the best coverage among the first three, for a lead found further down
 CITE_SCORE_SHARE = 0.5
 RIVAL_POOL = 10
 MAX_CITATIONS = 5
@@ -196,17 +197,24 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
         return _no_answer(query, searched, document_count, None)
     top = hits[0].score
     # A question asking for a date, an amount or a place may be answered by the passage that
-    # states one a little further down, when the first three only echo the question's words.
-    close = hits[:LEAD_POOL if query.intent in FACT_INTENTS else 3]
+    # states one a little further down, when the first three only echo the question's words;
+    # but only by one that holds the question about as well (not any dated line of a schedule).
+    close = hits[:3]
+    if query.intent in FACT_INTENTS:
+        held = LEAD_POOL_COVERAGE * max(h.coverage for h in close)
+        close += [h for h in hits[3:LEAD_POOL] if h.coverage >= held]
     sentences = {h.chunk_id: best_sentence(h.row["text"], query, vocabulary) for h in close}
+
+    def answers(h: Hit) -> bool:
+        # A schedule's month answers "khi nào" too ("Trong tháng 1/2025: Tổng kết học kỳ I").
+        return states_fact(query.intent, sentences[h.chunk_id]) or bool(query.intent == "when" and h.row.get("month"))
 
     def lead_key(h: Hit) -> tuple:
         # The asker's unit first, then a passage that states what was asked (a date for "khi
         # nào", not a heading that only repeats the asked words), then one scored close to the
         # first, then coverage with the current school year's edge, then search's score.
         unit_first, *rest = scope.lead_key(h.row, h.coverage, h.score) if scope else (False, h.coverage, h.score)
-        return (unit_first, states_fact(query.intent, sentences[h.chunk_id]), h.score >= top - LEAD_SCORE_GAP,
-                *rest)
+        return (unit_first, answers(h), h.score >= top - LEAD_SCORE_GAP, *rest)
 
     best = max(close, key=lead_key)
     ranked = [best] + [h for h in hits if h is not best]
