@@ -6,6 +6,7 @@ the sentence that states it."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ingest.dates import find_when
 
@@ -24,7 +25,10 @@ _HOW_MANY = re.compile(
 _WHERE = re.compile(r"(?<!\w)(?:[Tt]ại|[Ởở])\s+((?:trường\s+)?(?:MN|mầm non|Mầm non|MG|mẫu giáo)?\s*[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ][^\s,;\.\)]*(?:\s+[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ][^\s,;\.\)]*)*)")
 
 
+@lru_cache(maxsize=8192)
 def states_fact(intent: str, text: str) -> bool:
+    # Cached: search asks it of every candidate passage of every question, and the same passages
+    # come back question after question (the date grammar is the costly part of a fast ask).
     return bool(asked_facts(intent, text))
 
 
