@@ -616,6 +616,17 @@ def _connect(path: Path) -> sqlite_utils.Database:
     # check_same_thread=False: a bot answers in worker threads. The timeout covers a writer's
     # transaction (milliseconds) and a reader rebuilding the vectors file.
     db = sqlite_utils.Database(sqlite3.connect(path, check_same_thread=False, timeout=60))
-    db.execute("PRAGMA journal_mode=WAL")
+    # Turning an old home's rollback journal into WAL takes the database exclusively, and SQLite
+    # reports "locked" at once, without its busy handler, when another process does the same at
+    # that moment (two bots started together on a home made by an older version): try again.
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
     db.execute("PRAGMA foreign_keys=ON")
     return db
