@@ -101,16 +101,22 @@ def numbers_missing(question: str, passage: str, document_text: str = "") -> flo
         return 0.0
     references = {_bare(n) for n in _REFERENCE.findall(question)}
     in_passage = " " + " ".join(_number_words(passage)) + " "
-    in_document = " " + " ".join(_number_words(document_text)) + " " if document_text else in_passage
+    whole: list[str] = []  # the document's words, read only when a number needs them
+
+    def in_document(phrase: str) -> bool:
+        if not whole:
+            whole.append(" " + " ".join(_number_words(document_text)) + " " if document_text else in_passage)
+        return phrase in whole[0]
+
     missing = 0
     for i in asked:
         number = words[i]
         qualified = ([f" {words[i - 1]} {number} "] if i and words[i - 1] in _QUALIFIES_NEXT else []) + \
                     ([f" {number} {words[i + 1]} "] if i + 1 < len(words) and words[i + 1] in _QUALIFIES_PREVIOUS else [])
         if number in references:
-            written = f" {number} " in in_document or f" {number} " in in_passage
+            written = f" {number} " in in_passage or in_document(f" {number} ")
         elif qualified:
-            written = any(q in in_passage or q in in_document for q in qualified)
+            written = any(q in in_passage or in_document(q) for q in qualified)
         else:
             written = f" {number} " in in_passage
         missing += not written
