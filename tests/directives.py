@@ -106,7 +106,14 @@ def write_directive(path: Path, body: list[str], issuer: tuple[str, ...] = ("UBN
     return path
 
 
-def two_schools(folder: Path) -> list[Path]:
-    """Two schools' plans for the same contest with different deadlines: the chat tests' library."""
-    return [write_txt(folder / "hoa-mai.txt"),
-            write_txt(folder / "sen-hong.txt", school="SEN HỒNG", number="12/KH-MNSH", deadline="20/12/2024")]
+def two_schools(folder: Path):
+    """Two schools' plans for the same contest with different deadlines, loaded into a home in
+    `folder` with the hash embedder: the chat tests' library (a bot.core.api.Congvan)."""
+    from bot.core.api import Congvan
+    from tests.conftest import HashEmbedder
+
+    cv = Congvan(folder / "home", embedder=HashEmbedder())
+    for path in [write_txt(folder / "hoa-mai.txt"),
+                 write_txt(folder / "sen-hong.txt", school="SEN HỒNG", number="12/KH-MNSH", deadline="20/12/2024")]:
+        assert cv.ingest_file(path).action == "added"
+    return cv

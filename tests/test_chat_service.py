@@ -30,9 +30,7 @@ ADMIN = "900"
 @pytest.fixture(scope="module")
 def library(tmp_path_factory):
     folder = tmp_path_factory.mktemp("chat")
-    cv = Congvan(folder / "home", embedder=HashEmbedder())
-    for path in two_schools(folder):
-        assert cv.ingest_file(path).action == "added"
+    cv = two_schools(folder)
     return cv, folder
 
 

@@ -11,11 +11,9 @@ import pytest
 from bot.channels.plain_text import TextConversation
 from bot.chat.service import ChatService
 from bot.chat.store import ChatStore
-from bot.core.api import Congvan
 from bot.core.clock import Clock
 
 from .directives import two_schools, write_txt
-from .conftest import HashEmbedder
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 LIMIT = 2000
@@ -24,9 +22,7 @@ LIMIT = 2000
 @pytest.fixture(scope="module")
 def chat(tmp_path_factory):
     folder = tmp_path_factory.mktemp("text")
-    cv = Congvan(folder / "home", embedder=HashEmbedder())
-    for path in two_schools(folder):
-        assert cv.ingest_file(path).action == "added"
+    cv = two_schools(folder)
     service = ChatService(cv, ChatStore(folder / "chats.db"), {"zalo_bot": {"1"}},
                           Clock(TZ, lambda: datetime(2024, 12, 5, 9, 0, tzinfo=TZ)), no_files={"zalo_bot"})
     conversation = TextConversation(service, "zalo_bot", LIMIT)
