@@ -458,6 +458,12 @@ class Store:
             return []  # a query FTS5 cannot parse finds nothing rather than failing the question
         return [(int(r[0]), float(r[1])) for r in rows]
 
+    def chunk_ranges(self) -> list[tuple[int, int, int, int]]:
+        """(first chunk id, last chunk id, document id, chunks) of every document, by first id:
+        a document's chunks are saved in one transaction, so their ids run in one range."""
+        return sorted(tuple(r) for r in self.db.execute(
+            "select min(id), max(id), document_id, count(*) from chunks group by document_id"))
+
     def search_texts(self, ids: list[int]) -> dict[int, tuple[str, str]]:
         """The folded (text, context) FTS5 searches, by chunk id."""
         if not ids:

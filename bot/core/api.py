@@ -317,7 +317,7 @@ class Congvan:
         if query.intent == "agenda":
             answer = self._agenda(query, unit, scope, today)
         else:
-            hits = (self._searcher.search(query, k=RETRIEVE, prefer=scope.adjustment)
+            hits = (self._searcher.search(query, k=RETRIEVE, prefer=scope.adjustment, rank=scope.rank)
                     if query.terms or query.text else [])
             answer = compose(query, hits, self._searcher.vocabulary(), self.store.db["documents"].count,
                              scope, self._tasks_of(hits), self)

@@ -6,6 +6,7 @@ small multilingual model blurs between near-identical administrative sentences.
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import math
 import os
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.fold import fold
 from index.restore import Restorer
 from index.store import Store
 from index.vocabulary import Vocabulary
@@ -43,6 +45,8 @@ SHORTLIST = 200
 BM25_K1, BM25_B = 1.2, 0.75  # FTS5's own
 CONTEXT_WEIGHT = 0.35  # of a heading path or title word against a word of the text, as in the FTS5 query
 _WORD = re.compile(r"\w+")  # a token as FTS5's unicode61 tokenizer splits folded text
+# Abbreviations as searched (folded, lower case) → their spelled-out words, folded.
+_SPELLED_OUT = {" ".join(_WORD.findall(fold(a).lower())): fold(e).lower().split() for a, e in ABBREVIATIONS.items()}
 ANSWER_TYPE_WEIGHT = 0.1  # on the fused 0..1 scale (README: the sweep 0, 0.05, 0.1 on both sets)
 SAME_SECTION_PENALTY = 0.15  # so five pieces of one paragraph do not crowd out other sources
 SAME_DOCUMENT_PENALTY = 0.03
@@ -105,23 +109,61 @@ class Later:
                            for c in batch if c in rows]
 
 
+class _Documents:
+    """Which document each chunk is of, and the documents' rows (without their text), as of one
+    generation of the index: read once a generation (a few ms at 100x), then a look-up in
+    memory, where reading each passage's document per question would scale with its copies."""
+
+    def __init__(self, store: Store, generation: int) -> None:
+        self.generation = generation
+        self.rows = {d["id"]: {**d, "document_id": d["id"]} for d in store.document_facts()}
+        self._ranges = store.chunk_ranges()
+        self._starts = [r[0] for r in self._ranges]
+
+    def of(self, chunk_id: int) -> int | None:
+        i = bisect.bisect_right(self._starts, chunk_id) - 1
+        if i < 0:
+            return None
+        first, last, document, count = self._ranges[i]
+        # A range with gaps (a document restored into ids another one took) is not trusted.
+        return document if chunk_id <= last and last - first + 1 == count else None
+
+
 class Searcher:
     def __init__(self, store: Store, embedder):
         self.store = store
         self.embedder = embedder
         self._generation = -1
+        self._documents_cache: _Documents | None = None
         self._reset_counts()
         # chunk id → content hash counted. Not the text: at a province's scale the texts would
         # double the memory, and a removed chunk's text is read back from its archived version.
         self._counted: dict[int, str]
         self._lock = threading.Lock()
 
-    def search(self, query: Query, k: int = 10, prefer: Callable[[dict], float] | None = None) -> list[Hit]:
+    def search(self, query: Query, k: int = 10, prefer: Callable[[dict], float] | None = None,
+               rank: Callable[[dict], tuple] | None = None) -> list[Hit]:
         """The k best passages. `prefer(row)` is added to each passage's score (the asker's unit,
-        the current school year: bot/core/scope.py)."""
-        keyword = self._keyword(query)
+        a superseded version: bot/core/scope.py).
+
+        Near-copies (the same words but for names and numbers: bot/core/copies.py) take one
+        place among the candidates: in a province's library each district's copy of a directive
+        would otherwise fill the keyword and dense stages' places with one passage, and the
+        passage that answers would never be scored. The copy that takes it is the best by
+        `rank(document row)` (Scope.rank: the asker's unit's, the current school year's, not a
+        superseded one), else the best ranked: a school's plan re-issued each year with new dates
+        is such a copy of last year's."""
+        keyword, matched = self._keyword(query)
+        if rank:
+            keyword = dict(zip(self._best_copies(list(keyword), matched, rank), keyword.values()))
         dense = self._dense(query, keyword)
-        candidates = set(keyword) | set(sorted(dense, key=dense.get, reverse=True)[:CANDIDATES])
+        documents = self._documents()
+        taken = {self._mark(c): documents.of(c) for c in keyword}
+        nearest = sorted(dense, key=dense.get, reverse=True)
+        by_cosine = self._distinct(nearest, CANDIDATES, taken)
+        if rank:
+            by_cosine = self._best_copies(by_cosine, nearest, rank)
+        candidates = set(keyword) | set(by_cosine)
         if not candidates:
             return []
         top_kw = max(keyword.values(), default=0.0) or 1.0
@@ -149,16 +191,86 @@ class Searcher:
             hit.coverage = coverage(vocabulary, query, hit.row)
         return chosen
 
-    def _keyword(self, query: Query) -> dict[int, float]:
-        """The CANDIDATES best passages by BM25 over the question's words and pairs."""
+    def _keyword(self, query: Query) -> tuple[dict[int, float], list[int]]:
+        """The CANDIDATES best passages by BM25 over the question's words and pairs, one of each
+        set of near-copies, and every passage FTS5 matched, best first (the copies passed over
+        among them). FTS5 ranks all it matches either way (at most about KEYWORD_POSTINGS
+        postings), so reading them all by id costs little."""
         items = _match_items(query)
         vocabulary = self.vocabulary()
-        postings = {item: vocabulary.chunks_with("~" + item) for item in items}
+        postings = {item: _chunks_with(vocabulary, item) for item in items}
         if sum(postings.values()) <= KEYWORD_POSTINGS:
-            return dict(self.store.keyword_search(_or(items), CANDIDATES))
-        shortlist = [c for c, _ in self.store.keyword_search(_or(_rarest(items, postings)), SHORTLIST)]
+            found = self.store.keyword_search(_or(items), KEYWORD_POSTINGS)
+            kept = set(self._distinct([c for c, _ in found], CANDIDATES))
+            return {c: score for c, score in found if c in kept}, [c for c, _ in found]
+        matched = [c for c, _ in self.store.keyword_search(_or(_rarest(items, postings)), KEYWORD_POSTINGS)]
+        shortlist = self._distinct(matched, SHORTLIST)
         scores = _bm25(items, postings, vocabulary.size, self.store.search_texts(shortlist))
-        return dict(sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:CANDIDATES])
+        return dict(sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:CANDIDATES]), matched
+
+    def _mark(self, chunk_id: int):
+        """What a passage's near-copies share: the signature of its words (a chunk counted after
+        this question's snapshot has none yet, and stands for itself)."""
+        return self._signatures.get(chunk_id, -chunk_id - 1)
+
+    def _distinct(self, ranked: list[int], n: int, taken: dict | None = None) -> list[int]:
+        """The first n passages of `ranked` that are not another document's copy of a passage
+        kept before them or in `taken` (mark → its document). Passages of one document with the
+        same words but for numbers (a schedule's rows, two appendices' notes) are all kept: a
+        document does not copy itself."""
+        documents = self._documents()
+        first = dict(taken or {})
+        kept: list[int] = []
+        for chunk_id in ranked:
+            if len(kept) == n:
+                break
+            mark, document = self._mark(chunk_id), documents.of(chunk_id)
+            if first.setdefault(mark, document) == document:
+                kept.append(chunk_id)
+        return kept
+
+    def _best_copies(self, chosen: list[int], ranked: list[int], rank: Callable[[dict], tuple]) -> list[int]:
+        """The chosen passages, each a copy's stand-in, moved to the copy in `ranked` (best
+        first) whose document ranks best by `rank`, where one ranks better than the chosen one's.
+        A look-up per passage in `ranked` (the FTS5 matches or the nearest, not the library): the
+        documents' rows and which chunks each holds are read once per generation of the index."""
+        documents = self._documents()
+        marks = {self._mark(c) for c in chosen}
+        found: dict[object, dict[int | None, list[int]]] = {}  # mark → document → its copies, best first
+        for c in ranked:
+            mark = self._mark(c)
+            if mark in marks:
+                copies = found.setdefault(mark, {}).setdefault(documents.of(c), [])
+                if c not in copies:
+                    copies.append(c)
+        keys: dict[int | None, tuple] = {}
+
+        def key(document: int | None):
+            if document not in keys:
+                row = documents.rows.get(document)
+                keys[document] = None if row is None else rank(row)
+            return keys[document]
+
+        moved: dict[int, int] = {}
+        for mark, by_document in found.items():
+            own = [c for c in chosen if self._mark(c) == mark]
+            here = documents.of(own[0])
+            best = here
+            for document in by_document:
+                if key(document) is not None and (key(best) is None or key(document) > key(best)):
+                    best = document
+            if best != here:
+                moved.update(zip(own, by_document[best]))
+        return [moved.get(c, c) for c in chosen]
+
+    def _documents(self) -> _Documents:
+        generation = self.store.generation()
+        cached = self._documents_cache  # once: another thread may replace it meanwhile
+        if cached is None or cached.generation != generation:
+            cached = _Documents(self.store, generation)
+            if self._documents_cache is None or self._documents_cache.generation < generation:
+                self._documents_cache = cached  # a question on an older snapshot keeps its own
+        return cached
 
     def vocabulary(self) -> Vocabulary:
         self._catch_up()
@@ -317,11 +429,26 @@ def _or(items: list[str]) -> str:
     return " OR ".join(f'"{item}"' for item in items)
 
 
+def _chunks_with(vocabulary: Vocabulary, item: str) -> int:
+    """How many passages hold a searched word or pair. The word statistics count an abbreviation
+    a passage writes ("MN", "GV") as its spelled-out words, so an abbreviation the question's
+    spelled-out words bring in is counted in none; the passages with its spelled-out words,
+    rarest pair first, bound how many hold it. Read as 0, it would weigh as the rarest word of
+    the library and every passage naming a "Trường MN" would outrank the answer."""
+    found = vocabulary.chunks_with("~" + item)
+    spelled = _SPELLED_OUT.get(" ".join(_WORD.findall(item)))
+    if found or not spelled:
+        return found
+    keys = [f"~{a} {b}" for a, b in zip(spelled, spelled[1:])] or ["~" + spelled[0]]
+    return min(vocabulary.chunks_with(key) for key in keys)
+
+
 def _rarest(items: list[str], postings: dict[str, int]) -> list[str]:
-    """The rarest words and pairs whose postings fit in KEYWORD_POSTINGS (at least one)."""
+    """The rarest words and pairs whose postings fit in KEYWORD_POSTINGS, and at least one that
+    some passage holds: words and pairs no passage holds find nothing on their own."""
     kept, total = [], 0
     for item in sorted(items, key=postings.get):
-        if kept and total + postings[item] > KEYWORD_POSTINGS:
+        if total and total + postings[item] > KEYWORD_POSTINGS:
             break
         kept.append(item)
         total += postings[item]
