@@ -54,7 +54,7 @@ def test_past_the_postings_budget_fts5_finds_passages_by_the_rarest_words_and_ev
     assert best.coverage > 0
     # The second stage scores the shortlist by every word, as one FTS5 query over all would.
     full = dict(keyword_search(_match_expression(query), 60))
-    two_stage = searcher._keyword(query)
+    two_stage, _ = searcher._keyword(query)
     assert max(two_stage, key=two_stage.get) == max(full, key=full.get)
 
 

@@ -42,6 +42,10 @@ NEAREST = 2000  # chunks the dense stage scores by a FAISS search
 # counts. A small library is searched in one FTS5 query over every word, as before.
 KEYWORD_POSTINGS = 6000
 SHORTLIST = 200
+# Sources (issuers) whose copies of one passage (the same words but for names and numbers:
+# bot/core/copies.py) may be candidates: where two schools' plans disagree each is still shown,
+# and a province's hundred district copies take three places instead of every one.
+COPIES = 3
 BM25_K1, BM25_B = 1.2, 0.75  # FTS5's own
 CONTEXT_WEIGHT = 0.35  # of a heading path or title word against a word of the text, as in the FTS5 query
 _WORD = re.compile(r"\w+")  # a token as FTS5's unicode61 tokenizer splits folded text
@@ -120,6 +124,16 @@ class _Documents:
         self._ranges = store.chunk_ranges()
         self._starts = [r[0] for r in self._ranges]
 
+    def source(self, chunk_id: int):
+        """Who sent the chunk's document (its issuer, else the document itself): the same
+        passage from another source is a copy, one source's versions of a directive are not
+        (a superseded or last year's version is still shown, labelled: bot/core/scope.py)."""
+        return self.source_of(self.of(chunk_id))
+
+    def source_of(self, document: int | None):
+        row = self.rows.get(document)
+        return (row.get("issuer") or document) if row else None
+
     def of(self, chunk_id: int) -> int | None:
         i = bisect.bisect_right(self._starts, chunk_id) - 1
         if i < 0:
@@ -158,7 +172,9 @@ class Searcher:
             keyword = dict(zip(self._best_copies(list(keyword), matched, rank), keyword.values()))
         dense = self._dense(query, keyword)
         documents = self._documents()
-        taken = {self._mark(c): documents.of(c) for c in keyword}
+        taken: dict[object, list] = {}
+        for c in keyword:
+            taken.setdefault(self._mark(c), []).append(documents.source(c))
         nearest = sorted(dense, key=dense.get, reverse=True)
         by_cosine = self._distinct(nearest, CANDIDATES, taken)
         if rank:
@@ -214,53 +230,55 @@ class Searcher:
         return self._signatures.get(chunk_id, -chunk_id - 1)
 
     def _distinct(self, ranked: list[int], n: int, taken: dict | None = None) -> list[int]:
-        """The first n passages of `ranked` that are not another document's copy of a passage
-        kept before them or in `taken` (mark → its document). Passages of one document with the
-        same words but for numbers (a schedule's rows, two appendices' notes) are all kept: a
-        document does not copy itself."""
+        """The first n passages of `ranked`, of each passage the copies of COPIES sources at
+        most, counting those in `taken` (mark → sources). One source's passages with the same
+        words but for numbers (a schedule's rows, two appendices' notes, a directive and its new
+        version) count as one: a document does not copy itself."""
         documents = self._documents()
-        first = dict(taken or {})
+        sources = {mark: set(kept) for mark, kept in (taken or {}).items()}
         kept: list[int] = []
         for chunk_id in ranked:
             if len(kept) == n:
                 break
-            mark, document = self._mark(chunk_id), documents.of(chunk_id)
-            if first.setdefault(mark, document) == document:
+            mark, source = self._mark(chunk_id), documents.source(chunk_id)
+            seen = sources.setdefault(mark, set())
+            if source in seen or len(seen) < COPIES:
+                seen.add(source)
                 kept.append(chunk_id)
         return kept
 
     def _best_copies(self, chosen: list[int], ranked: list[int], rank: Callable[[dict], tuple]) -> list[int]:
-        """The chosen passages, each a copy's stand-in, moved to the copy in `ranked` (best
-        first) whose document ranks best by `rank`, where one ranks better than the chosen one's.
-        A look-up per passage in `ranked` (the FTS5 matches or the nearest, not the library): the
-        documents' rows and which chunks each holds are read once per generation of the index."""
+        """The chosen passages, where another source's copy of one in `ranked` (best first)
+        ranks better by `rank` (its document's row) than every chosen source's: the copies of
+        the worst of those moved to that source's. A look-up per passage in `ranked` (the FTS5
+        matches or the nearest, not the library): the documents' rows and which chunks each
+        holds are read once per generation of the index."""
         documents = self._documents()
         marks = {self._mark(c) for c in chosen}
-        found: dict[object, dict[int | None, list[int]]] = {}  # mark → document → its copies, best first
-        for c in ranked:
+        found: dict[object, dict[object, list[int]]] = {}  # mark → source → its copies, best first
+        keys: dict[object, tuple] = {}  # source → the best rank of its documents met
+        ranked_documents: set[int] = set()
+        for c in list(chosen) + list(ranked):
             mark = self._mark(c)
             if mark in marks:
-                copies = found.setdefault(mark, {}).setdefault(documents.of(c), [])
+                document = documents.of(c)
+                source = documents.source_of(document)
+                copies = found.setdefault(mark, {}).setdefault(source, [])
                 if c not in copies:
                     copies.append(c)
-        keys: dict[int | None, tuple] = {}
-
-        def key(document: int | None):
-            if document not in keys:
-                row = documents.rows.get(document)
-                keys[document] = None if row is None else rank(row)
-            return keys[document]
-
+                if document in documents.rows and document not in ranked_documents:
+                    ranked_documents.add(document)
+                    key = rank(documents.rows[document])
+                    if source not in keys or key > keys[source]:
+                        keys[source] = key
         moved: dict[int, int] = {}
-        for mark, by_document in found.items():
+        for mark, by_source in found.items():
             own = [c for c in chosen if self._mark(c) == mark]
-            here = documents.of(own[0])
-            best = here
-            for document in by_document:
-                if key(document) is not None and (key(best) is None or key(document) > key(best)):
-                    best = document
-            if best != here:
-                moved.update(zip(own, by_document[best]))
+            own_sources = list(dict.fromkeys(documents.source(c) for c in own))
+            best = max(by_source, key=lambda s: (s in keys, keys.get(s, ())))
+            worst = min(reversed(own_sources), key=lambda s: (s in keys, keys.get(s, ())))
+            if best not in own_sources and best in keys and (worst not in keys or keys[best] > keys[worst]):
+                moved.update(zip([c for c in own if documents.source(c) == worst], by_source[best]))
         return [moved.get(c, c) for c in chosen]
 
     def _documents(self) -> _Documents:
