@@ -46,6 +46,10 @@ UNSEEN_PLAIN = 30
 # the corpus uses in that very context makes up for it ("nhiêm vụ" → "nhiệm vụ").
 TONE_SLIP = 1e-4
 BEAM = 12
+# An acronym is spelled out only by a phrase written at least this often, and this many times
+# more often (beside the question's words, else anywhere) than the next phrase that fits.
+ACRONYM_MIN_COUNT = 2
+ACRONYM_LEAD = 3
 START, END = "<s>", "</s>"  # where a phrase begins and ends: no word is written so
 
 # n-grams never cross punctuation, line breaks or numbers: "15/12. Cân đo" holds no "12 cân".
@@ -75,10 +79,15 @@ class Restorer:
         # How many different words follow each run of 1-3 syllables: a run followed by many words
         # ("các") leaves more room for an unseen follower than one followed by few ("bao").
         self.followers: Counter[str] = Counter()
+        self._initials: tuple[int, dict[str, list[str]]] | None = None  # (total when built, index)
         for text in texts:
             self.add(text)
         for phrase in lexicon:
             self._count(word_tokens(phrase), LEXICON_COUNT)
+
+    def __getstate__(self) -> dict:
+        # The index of syllables by initial is rebuilt on demand, not saved with the counts.
+        return {k: v for k, v in self.__dict__.items() if k != "_initials"}
 
     def add(self, text: str, weight: int = 1) -> None:
         for phrase in _PHRASE_BREAK.split(text):
@@ -198,6 +207,64 @@ class Restorer:
     def _seen(self, form: str) -> int:
         forms = self.forms.get(fold(form))
         return forms.get(form, 0) if forms else 0
+
+    def spell_out(self, letters: str, before: str = "", after: str = "",
+                  names: Iterable[str] = ()) -> str | None:
+        """The phrase a chat acronym stands for ("tn" in "thi tn thpt" → "tốt nghiệp", "hn" →
+        "hà nội"), read from how the documents write: a phrase of 2-3 syllables whose initials the
+        letters are. A place the documents name (`names`, folded) is taken when it alone fits;
+        otherwise the phrase the corpus writes next to the question's neighbouring words
+        (`before`, `after`, folded), else one written far more often than any other that fits.
+        None when nothing fits clearly: an acronym read wrong misleads more than one left alone."""
+        letters = fold(letters)
+        if not 2 <= len(letters) <= 3 or not letters.isalpha():
+            return None
+        places = [n for n in names if "".join(w[0] for w in n.split()) == letters]
+        if len(places) == 1:
+            return self._best_form(places[0])
+        found: dict[str, int] = {}
+        for key in self._phrases_with_initials(letters):
+            found[key] = sum(self.forms[key].values())
+        if not found:
+            return None
+
+        def beside(key: str) -> int:
+            return sum(sum(self.forms.get(f"{a} {key} {b}".strip(), {}).values())
+                       for a, b in ((before, ""), ("", after)) if a or b)
+
+        ranked = sorted(found, key=lambda k: (beside(k), found[k]), reverse=True)
+        best = ranked[0]
+        runner_up = ranked[1] if len(ranked) > 1 else None
+        if beside(best) >= ACRONYM_MIN_COUNT and (runner_up is None or beside(best) >= ACRONYM_LEAD * beside(runner_up)):
+            return self._best_form(best)
+        by_count = sorted(found.values(), reverse=True)
+        if found[best] >= ACRONYM_MIN_COUNT and (len(by_count) < 2 or found[best] >= ACRONYM_LEAD * by_count[1]) \
+                and found[best] == by_count[0]:
+            return self._best_form(best)
+        return None
+
+    def _phrases_with_initials(self, letters: str) -> list[str]:
+        """Folded phrases the corpus writes whose syllables begin with these letters, one each."""
+        firsts = self._syllables_by_initial()
+        keys = [w for w in firsts.get(letters[0], ())]
+        for letter in letters[1:]:
+            keys = [f"{k} {w}" for k in keys for w in firsts.get(letter, ()) if f"{k} {w}" in self.forms]
+        return keys
+
+    def _syllables_by_initial(self) -> dict[str, list[str]]:
+        """Every syllable the corpus writes, folded, by its first letter (computed again when the
+        counts changed)."""
+        if getattr(self, "_initials", None) is None or self._initials[0] != self.total:
+            index: dict[str, list[str]] = defaultdict(list)
+            for key in self.forms:
+                if " " not in key and key.isalpha():
+                    index[key[0]].append(key)
+            self._initials = (self.total, index)
+        return self._initials[1]
+
+    def _best_form(self, key: str) -> str | None:
+        forms = self.forms.get(key)
+        return max(forms, key=forms.get) if forms else None
 
     def _alternatives(self, best: list[str], options: list[dict[str, float]]) -> list[tuple[int, list[str]]]:
         """Other forms of a word nearly as likely as the chosen one in the chosen reading."""

@@ -71,3 +71,25 @@ def test_a_misplaced_tone_mark_is_corrected_to_the_documents_form_and_shown():
     assert query.restoration.restored == [True, False, False, False, False, False]
     # A real word the documents happen not to use is not a slip: "lá" stays, "là" is frequent.
     assert not any(r.restore("trẻ nhặt lá vàng".split()).restored)
+
+
+# "trách nhiệm" is written far more often than "tốt nghiệp", as in any directive; the exam
+# circular writes "thi tốt nghiệp".
+EXAMS = (["Các đơn vị chịu trách nhiệm thực hiện, báo cáo trách nhiệm của mình."] * 10
+         + ["Thí sinh đăng ký dự thi tốt nghiệp THPT trước ngày 28/4.", "Kỳ thi tốt nghiệp THPT năm 2025."] * 3
+         + ["Đoàn kiểm tra làm việc tại trường.", "HĐND thành phố Hà Nội quyết định mức thu."]
+         + ["Học sinh nộp hồ sơ."] * 2)
+
+
+def test_a_chat_acronym_is_spelled_out_as_the_documents_write_it_beside_its_neighbours():
+    r = Restorer(EXAMS, GENERAL_WORDS)
+    query = understand("han chot dk du thi tn thpt la ngay nao", r)
+    assert "tn → tốt nghiệp" in query.expansions and "tốt nghiệp" in query.text
+    # Alone, "tn" could be either phrase; the one written three times as often wins.
+    assert r.spell_out("tn") == "trách nhiệm"
+    # A place the documents name is what its initials stand for.
+    assert "hn → hà nội" in understand("o hn thu tien an bn", r, names=["ha noi"]).expansions
+    # Nothing fits clearly: left as typed rather than read wrong.
+    assert r.spell_out("xq") is None and r.spell_out("hs") is None  # "học sinh" as often as "hồ sơ"
+    assert r.spell_out("hs", before="nop") == "hồ sơ"  # but what is "nộp"-ed is "hồ sơ"
+    assert understand("thi tn thpt", None).expansions == []

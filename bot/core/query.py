@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from index.fold import fold, folded_words as split_folded, has_diacritics, word_tokens
 from index.restore import Restoration, Restorer
@@ -18,6 +19,7 @@ _CHAT_BY_FOLD = {fold(k): v for k, v in CHAT_WORDS.items()}
 _STAFF_BY_WORDS = {k.lower(): v for k, v in STAFF_WORDS.items()}
 _TOKEN = re.compile(r"[^\W_]+(?:[&/][^\W_]+)*|\d+(?:[/,\.]\d+)*%?", re.UNICODE)
 _LETTERS_DIGITS = re.compile(r"^([^\W\d_]+)(\d+)$")
+_VOWEL = re.compile(r"[aeiouy]")
 
 
 # Accented, so "ưu tiên" and "đầu tiên" are not money; "đồng" alone is left out ("hội đồng").
@@ -43,11 +45,14 @@ class Query:
     month: str = ""  # for intent "agenda": "12", "12/2023", or "this"/"next" month
 
 
-def understand(question: str, restorer: Restorer | None = None) -> Query:
+def understand(question: str, restorer: Restorer | None = None, names: Iterable[str] = ()) -> Query:
+    """`names`: the places and schools the loaded documents name, folded, for acronyms ("hn")."""
     question = unicodedata.normalize("NFC", question).strip()
     tokens = _TOKEN.findall(question)
     kept = _strip_politeness(tokens)
     expanded, expansions = _expand(kept)
+    if restorer:
+        expanded, expansions = _spell_out_acronyms(expanded, expansions, restorer, names)
     typed = " ".join(expanded).split()
     # Spelled-out abbreviations bring diacritics of their own: how the person typed is read from
     # their own words.
@@ -181,6 +186,24 @@ def _expand(words: list[str]) -> tuple[list[str], list[str]]:
                 out.append(full)
             else:
                 out.append(part)
+    return out, expansions
+
+
+def _spell_out_acronyms(words: list[str], expansions: list[str], restorer: Restorer,
+                        names: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Chat acronyms that no list holds ("thi tn", "ở hn", "đoàn kt"), spelled out as the
+    documents write the phrase they stand for (index.restore.Restorer.spell_out). A Vietnamese
+    syllable always has a vowel, so a short word without one is an acronym or a code."""
+    out = list(words)
+    for i, word in enumerate(words):
+        if not (2 <= len(word) <= 3 and word.isalpha() and not _VOWEL.search(fold(word))):
+            continue
+        before = split_folded(out[i - 1])[-1:] if i else []
+        after = split_folded(words[i + 1])[:1] if i + 1 < len(words) else []
+        full = restorer.spell_out(word, before[0] if before else "", after[0] if after else "", names)
+        if full:
+            expansions = expansions + [f"{word} → {full}"]
+            out[i] = full
     return out, expansions
 
 
