@@ -69,7 +69,7 @@ def _negative(row: dict) -> bool:
 # +1: more of it means more likely answerable; -1: less likely; 0: either.
 DIRECTION = {"cosine": 1, "cosine_lead": 1, "coverage": 1, "coverage_top": 1, "keyword": 1, "margin": 1,
              "states_fact": 1, "asks_fact": 0, "unknown_words": -1, "missing_rare": -1,
-             "numbers_missing": -1, "names_missing": -1}
+             "numbers_missing": -1, "names_missing": -1, "named": 1}
 # The lead's own coverage is left out: the lead is picked among the first three for stating the
 # asked fact, so its coverage says more about that choice than about the question, and the best
 # coverage of the top passages (coverage_top) carries the signal. With both, the two correlated

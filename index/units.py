@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from .fold import fold
+from .fold import fold, folded_words
 
 _COUNCIL = re.compile(
     r"^(?:UBND|ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN)\s+(?:QUẬN|HUYỆN|THỊ XÃ|THÀNH PHỐ|TP\.?)\s+(?P<name>.+)$", re.I)
@@ -42,6 +42,33 @@ def describe(issuer: str, issuer_lines: list[str], place: str = "") -> tuple[str
     if not district and kind == "school":
         district = place.strip()
     return unit, kind, district
+
+
+# A place or school is named after the word for its kind: "tỉnh Vĩnh Long", "UBND THÀNH PHỐ HÀ NỘI",
+# "Trường Mầm non Ninh Lai". Its first two capitalised words: most Vietnamese place names have two
+# syllables, one would catch ordinary words, and a longer run often reads on into the next
+# capitalised words of a title ("tỉnh Bình Định Giai đoạn …").
+_UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+_PLACE = re.compile(
+    r"(?i:\b(?:tỉnh|thành phố|tp\.?|huyện|quận|thị xã|thị trấn|xã(?!\s+hội\b)|phường"
+    r"|trường\s+(?:mầm non|mẫu giáo|tiểu học|trung học cơ sở|trung học phổ thông|mn|mg|th|thcs|thpt)))"
+    rf"[ \t]+([{_UPPER}][^\W\d_]*[ \t]+[{_UPPER}][^\W\d_]*)")
+
+
+def place_names(documents: list[dict]) -> dict[str, frozenset[int]]:
+    """The places and schools the loaded directives come from or apply to, folded ("ha noi",
+    "ninh lai"), each with the ids of the documents that name it in their issuer, unit, title,
+    subject or district: the names a question may ask about, however typed."""
+    names: dict[str, set[int]] = defaultdict(set)
+    for d in documents:
+        text = "\n".join(d.get(k) or "" for k in ("issuer", "unit", "title", "subject"))
+        found = {" ".join(folded_words(m.group(1))) for m in _PLACE.finditer(text)}
+        district = " ".join(folded_words(d.get("district") or ""))
+        if len(district.split()) >= 2:
+            found.add(district)
+        for name in found:
+            names[name].add(d["id"])
+    return {name: frozenset(ids) for name, ids in names.items()}
 
 
 def list_units(documents: list[dict]) -> list[dict]:

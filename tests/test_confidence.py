@@ -5,15 +5,17 @@ import json
 
 import pytest
 
+from index.units import place_names
+
 from bot.core import confidence
 from bot.core.api import Congvan
 
 STRONG = {"cosine": 0.92, "cosine_lead": 0.08, "coverage": 0.95, "coverage_top": 0.95, "keyword": 1.0,
           "margin": 0.6, "states_fact": 1.0, "asks_fact": 1.0, "unknown_words": 0.0, "missing_rare": 0.0,
-          "numbers_missing": 0.0, "names_missing": 0.0}
+          "numbers_missing": 0.0, "names_missing": 0.0, "named": 0.0}
 WEAK = {"cosine": 0.80, "cosine_lead": 0.0, "coverage": 0.1, "coverage_top": 0.1, "keyword": 0.3,
         "margin": 0.0, "states_fact": 0.0, "asks_fact": 1.0, "unknown_words": 0.6, "missing_rare": 0.9,
-        "numbers_missing": 1.0, "names_missing": 1.0}
+        "numbers_missing": 1.0, "names_missing": 1.0, "named": 0.0}
 
 
 def test_shipped_model_is_sure_of_a_stated_fact_and_not_of_a_stray_passage():
@@ -58,11 +60,11 @@ def test_numbers_and_names_the_passage_does_not_write():
 
 
 def test_a_place_typed_in_lower_case_is_still_a_name_asked_about():
-    documents = [{"issuer": "HĐND tỉnh Vĩnh Long", "unit": "", "title": "Nghị quyết số 20/2025/NQ-HĐND — học phí",
-                  "subject": "", "district": ""},
-                 {"issuer": "Trường MN Ninh Lai", "unit": "Trường MN Ninh Lai",
+    documents = [{"id": 1, "issuer": "HĐND tỉnh Vĩnh Long", "unit": "",
+                  "title": "Nghị quyết số 20/2025/NQ-HĐND — học phí", "subject": "", "district": ""},
+                 {"id": 2, "issuer": "Trường MN Ninh Lai", "unit": "Trường MN Ninh Lai",
                   "title": "Kế hoạch số 36/KH-Ntr — vệ sinh môi trường", "subject": "", "district": "Sơn Thủy"}]
-    known = confidence.known_names(documents)
+    known = frozenset(place_names(documents))
     assert {"vinh long", "ninh lai", "son thuy"} <= known
     assert "hoc phi" not in known and "ke hoach" not in known
     # "vinh long" asked of a Ninh Lai plan: another province than the one that answers.

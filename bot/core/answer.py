@@ -10,7 +10,7 @@ from index.fold import fold
 from index.vocabulary import Vocabulary
 
 from .lexicon import ANSWER_LABELS, OPPOSITE_QUALIFIERS
-from .facts import FACT_INTENTS, asked_facts, states_fact
+from .facts import FACT_INTENTS, asked_facts, money_unit, states_fact
 from .confidence import Confidence, decide, names_missing, numbers_missing, signals
 from .query import Query
 from .scope import Scope
@@ -225,7 +225,8 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
                           min((vocabulary.unknown_share(words) for words in readings), default=0.0),
                           min((vocabulary.rarest_missing(words, best.chunk_id) for words in readings), default=0.0),
                           numbers_missing(query.original, _numbered_as(best.row), document_text),
-                          names_missing(query.original, document_text, library.known_names() if library else frozenset())))
+                          names_missing(query.original, document_text, library.known_names() if library else frozenset()),
+                          bool(scope and best.row["document_id"] in scope.named_documents)))
     if sure.level == "none":
         return _no_answer(query, searched, document_count, sure)
     # Other documents' answers are looked for deeper than the citations go: a unit's own deadline
@@ -275,10 +276,13 @@ def _leads(query: Query, evidence: list[Hit], citations: list[Citation], scope: 
            tasks: dict[int, list[dict]]) -> list[Lead]:
     """The fact from the best passage, and from each other document that answers nearly as well."""
     top = evidence[0].coverage
+    # A question that names its directive or place ("ở Vĩnh Long") is not answered differently
+    # by another province's resolution.
+    named = scope.named_documents if scope and evidence[0].row["document_id"] in scope.named_documents else None
     seen, out = set(), []
     for i, (hit, citation) in enumerate(zip(evidence, citations)):
         doc = hit.row["document_id"]
-        if doc in seen or hit.coverage < top - RIVAL_COVERAGE_GAP:
+        if doc in seen or hit.coverage < top - RIVAL_COVERAGE_GAP or (named and doc not in named):
             continue
         if out and not states_fact(query.intent, citation.sentence):
             continue
@@ -377,7 +381,11 @@ def best_sentence(text: str, query: Query, vocabulary: Vocabulary) -> str:
     asks for a date, number or place, states one; widened to the next clause or two when the best
     one only introduces the fact ("… gồm:", a numbered heading) or when the fact it asks for is
     stated just after it ("… gửi báo cáo quyết toán" / "trước ngày 20 tháng 7")."""
-    sentences = [s for s in map(_display, _SENTENCE_BREAK.split(text)) if any(c.isalnum() for c in s)]
+    unit = money_unit(text) if query.intent in ("how_much", "how_many") else ""
+    # A row of a table of amounts is quoted with the unit the table declares above it.
+    sentences = [_display(s) + (f" (đơn vị tính: {unit.lower()})" if unit and "\t" in s.strip("\t") and re.search(r"\t\s*\d", s) else "")
+                 for s in _SENTENCE_BREAK.split(text)]
+    sentences = [s for s in sentences if any(c.isalnum() for c in s)]
     if not sentences:
         return text
     readings = [words for words in (query.words, query.synonym_words) if words]

@@ -19,6 +19,7 @@ import platformdirs
 
 from index import units as unit_lists
 from index.embed import Embedder, load_embedder
+from index.fold import folded_words
 from index.store import Store, passage_hash, passage_text
 from ingest.errors import IngestError
 from ingest.limits import Budget, Limits
@@ -29,8 +30,8 @@ from .clock import Clock, clock as system_clock
 from .config import settings
 from .agenda import agenda_month, compose_agenda, latest_year_with
 from .answer import Answer, compose
-from .confidence import known_names
 from .query import understand
+from .named import named_documents
 from .scope import Scope, asked_school_year, build_scope, superseded
 from .search import Searcher, trace
 
@@ -311,8 +312,8 @@ class Congvan:
         today = today or self.clock.today()
         if self._searcher is None:
             self._searcher = Searcher(self.store, self.embedder)
-        query = understand(question, self._searcher.restorer())
-        scope = self._scope(unit, today, asked_school_year(query.text))
+        query = understand(question, self._searcher.restorer(), self.known_names())
+        scope = self._scope(unit, today, asked_school_year(query.text), query.original)
         hits: list = []
         if query.intent == "agenda":
             answer = self._agenda(query, unit, scope, today)
@@ -347,20 +348,21 @@ class Congvan:
         if cached is None or cached[0] != generation:
             documents = self.store.document_facts()
             cached = (generation, documents, unit_lists.list_units(documents), superseded(documents),
-                      known_names(documents))
+                      unit_lists.place_names(documents))
             if self._documents_cache is None or self._documents_cache[0] < generation:
                 self._documents_cache = cached  # a question on an older snapshot keeps its own
         return cached
 
     def known_names(self) -> frozenset[str]:
-        """The places and schools the loaded directives name (bot.core.confidence.known_names)."""
-        return self._document_index()[4]
+        """The places and schools the loaded directives name (index.units.place_names)."""
+        return frozenset(self._document_index()[4])
 
     def document_text(self, document_id: int) -> str:
-        """A document's title, issuer and text: the answer checks the names a question asks
-        about against the whole document, not only the passage."""
-        return self._per_document("text", document_id, "",
-                                  lambda doc: " ".join((doc["title"], doc["issuer"], doc["text"])))
+        """A document's title, issuer, file name and text: the answer checks the names and the
+        directive numbers a question asks about against the whole document, not only the passage
+        (a decree whose first page is lost names itself only in its file's name)."""
+        return self._per_document("text", document_id, "", lambda doc: " ".join(
+            (doc["title"], doc["issuer"], " ".join(folded_words(doc["file_name"])), doc["text"])))
 
     def body(self, document_id: int) -> str:
         """A document's normalised text, which every chunk's offsets point into."""
@@ -388,11 +390,11 @@ class Congvan:
             cache[(what, document_id)] = read(doc) if doc else empty
         return cache[(what, document_id)]
 
-    def _scope(self, unit: str | None, today: date | None, asked_year: str) -> Scope:
-        _, documents, units, replaced, _ = self._document_index()
+    def _scope(self, unit: str | None, today: date | None, asked_year: str, question: str = "") -> Scope:
+        _, documents, units, replaced, places = self._document_index()
         found = unit_lists.resolve(unit, units) if unit else None
         return build_scope(documents, found, unit_lists.scope(found, units) if found else [], today, asked_year,
-                           replaced)
+                           replaced, named_documents(question, documents, places))
 
     def _tasks_of(self, hits) -> dict[int, list[dict]]:
         chunk_ids = {h.chunk_id for h in hits}

@@ -20,6 +20,7 @@ import re
 from index.fold import fold, folded_words
 
 from .copies import Distinct
+from .named import references as directive_references
 
 MODEL_FILE = Path(__file__).with_name("confidence_model.json")
 TOP = 5  # the passages whose signals are read: those an answer would cite
@@ -29,7 +30,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 # Order matters: it is the order of the weights in the model file.
 FEATURES = ("cosine", "cosine_lead", "coverage", "coverage_top", "keyword", "margin", "states_fact",
-            "asks_fact", "unknown_words", "missing_rare", "numbers_missing", "names_missing")
+            "asks_fact", "unknown_words", "missing_rare", "numbers_missing", "names_missing", "named")
 
 
 @dataclass
@@ -40,7 +41,7 @@ class Confidence:
 
 
 def signals(hits: list, states_fact: bool, asks_fact: bool, unknown_words: float, missing_rare: float,
-            numbers_missing: float, names_missing: float) -> dict[str, float]:
+            numbers_missing: float, names_missing: float, named: bool = False) -> dict[str, float]:
     """The signals of a ranked list of search hits (bot.core.search.Hit), best first.
 
     cosine: the lead passage's cosine; cosine_lead: how far the best cosine of the top passages
@@ -57,7 +58,8 @@ def signals(hits: list, states_fact: bool, asks_fact: bool, unknown_words: float
     the lead passage lacks; numbers_missing: the share of the question's numbers (a year, an age,
     a grade) the lead passage does not write; names_missing: the share of the places and names
     the question capitalises that the lead's whole document never mentions (a near-miss: another
-    subject, year, province or age than the documents cover)."""
+    subject, year, province or age than the documents cover); named: the lead comes from a
+    document the question names by its number or place (bot/core/named.py)."""
     top = hits[:TOP]
     lead = top[0]
     # Read as if the library held each passage once: other districts' copies of a passage are
@@ -84,6 +86,7 @@ def signals(hits: list, states_fact: bool, asks_fact: bool, unknown_words: float
         "missing_rare": missing_rare,
         "numbers_missing": numbers_missing,
         "names_missing": names_missing,
+        "named": float(named),
     }
 
 
@@ -99,7 +102,7 @@ def numbers_missing(question: str, passage: str, document_text: str = "") -> flo
     asked = [i for i, w in enumerate(words) if w.isdigit()]
     if not asked:
         return 0.0
-    references = {_bare(n) for n in _REFERENCE.findall(question)}
+    references = {number for _, number in directive_references(question)}
     in_passage = " " + " ".join(_number_words(passage)) + " "
     whole: list[str] = []  # the document's words, read only when a number needs them
 
@@ -140,16 +143,10 @@ def _bare(number: str) -> str:
     return number.lstrip("0") or "0"
 
 
-# "Nghị định 66", "Quyết định số 4222", "công văn 1239": the number of a directive.
-_REFERENCE = re.compile(r"(?i:\b(?:nghị định|nghị quyết|quyết định|thông tư|công văn|kế hoạch|chỉ thị|hướng dẫn"
-                        r"|nghi dinh|nghi quyet|quyet dinh|thong tu|cong van|ke hoach|chi thi|huong dan"
-                        r"|nđ|nd|qđ|qd|tt|cv|kh|nq|số|so))\s+(?:số\s+|so\s+)?(\d+)")
-
-
 def names_missing(question: str, document_text: str, known: frozenset[str] = frozenset()) -> float:
     """Share of the names the question asks about that the document never writes, compared
     without diacritics: the names it capitalises after its first word ("Hà Nội", "Ninh Lai"), and
-    the `known` place and school names (`known_names`) however it writes them ("ở ha noi")."""
+    the `known` place and school names (index.units.place_names) however it writes them ("ở ha noi")."""
     asked = " " + " ".join(folded_words(question)) + " "
     names = list(dict.fromkeys(_names(question) + sorted(n for n in known if f" {n} " in asked)))
     if not names:
@@ -157,31 +154,6 @@ def names_missing(question: str, document_text: str, known: frozenset[str] = fro
     # Words, not whitespace-split text: "Ninh Lai," must count as writing "ninh lai".
     text = " " + " ".join(folded_words(document_text)) + " "
     return sum(f" {name} " not in text for name in names) / len(names)
-
-
-# A place or school is named after the word for its kind: "tỉnh Vĩnh Long", "UBND THÀNH PHỐ HÀ NỘI",
-# "Trường Mầm non Ninh Lai". Its first two capitalised words: most Vietnamese place names have two
-# syllables, one would catch ordinary words, and a longer run often reads on into the next
-# capitalised words of a title ("tỉnh Bình Định Giai đoạn …").
-_UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
-_PLACE = re.compile(
-    r"(?i:\b(?:tỉnh|thành phố|tp\.?|huyện|quận|thị xã|thị trấn|xã|phường"
-    r"|trường\s+(?:mầm non|mẫu giáo|tiểu học|trung học cơ sở|trung học phổ thông|mn|mg|th|thcs|thpt)))"
-    rf"[ \t]+([{_UPPER}][^\W\d_]*[ \t]+[{_UPPER}][^\W\d_]*)")
-
-
-def known_names(documents: list[dict]) -> frozenset[str]:
-    """The places and schools the loaded directives come from or apply to, folded, read from each
-    document's issuer, unit, district and title (bot.core.api's document facts): the names a
-    question typed in lower case may still ask about."""
-    names = set()
-    for d in documents:
-        text = "\n".join(d.get(k) or "" for k in ("issuer", "unit", "title", "subject"))
-        names.update(" ".join(folded_words(m.group(1))) for m in _PLACE.finditer(text))
-        district = " ".join(folded_words(d.get("district") or ""))
-        if len(district.split()) >= 2:
-            names.add(district)
-    return frozenset(names)
 
 
 def _names(question: str) -> list[str]:

@@ -2,7 +2,8 @@
 newest version of a directive that was issued again.
 
 - A user's unit (a school, or an office) makes its own documents and, for a school, its district
-  office's come first; the others are still shown when they say something different.
+  office's come first; the others are still shown when they say something different. So do the
+  documents the question itself names (bot/core/named.py): "Nghị định 66", "ở Hà Nội".
 - The current school year is the one today falls in (August to July) when any document is for
   it, else the newest school year loaded; sources from earlier years are ranked lower and
   labelled as older.
@@ -30,6 +31,7 @@ ASKED_YEAR_EDGE = 0.3  # the same for a source of the school year the question n
 class Scope:
     unit: dict | None = None  # from index.units.resolve
     unit_documents: set[int] = field(default_factory=set)
+    named_documents: set[int] = field(default_factory=set)  # those the question names
     current_year: str = ""
     asked_year: str = ""  # the school year the question names: other years hardly answer it
     superseded_by: dict[int, dict] = field(default_factory=dict)  # old document id → newer document
@@ -37,7 +39,7 @@ class Scope:
     def adjustment(self, row: dict) -> float:
         """What to add to a passage's search score for the document it comes from. An older
         school year costs nothing here: whether it answers is for the answer to weigh."""
-        bonus = IN_SCOPE_BONUS if row["document_id"] in self.unit_documents else 0.0
+        bonus = IN_SCOPE_BONUS if self.concerns(row) else 0.0
         if row["document_id"] in self.superseded_by:
             bonus -= SUPERSEDED_PENALTY
         return bonus
@@ -46,14 +48,18 @@ class Scope:
         """Which of the passages that answer leads: the unit's own, then the best covered, where a
         current source may trail by CURRENT_YEAR_EDGE and a superseded one counts for little."""
         edge = ASKED_YEAR_EDGE if self.asked_year else CURRENT_YEAR_EDGE
-        return (row["document_id"] in self.unit_documents,
+        return (self.concerns(row),
                 coverage + edge * self.is_current(row)
                 - SUPERSEDED_PENALTY * (row["document_id"] in self.superseded_by), score)
 
     def rank(self, row: dict) -> tuple[bool, bool, bool]:
         """Sort key, best first when reversed: the unit's own, current, not superseded."""
-        return (row["document_id"] in self.unit_documents, self.is_current(row),
+        return (self.concerns(row), self.is_current(row),
                 row["document_id"] not in self.superseded_by)
+
+    def concerns(self, row: dict) -> bool:
+        """The asker's unit's document, or one the question names."""
+        return row["document_id"] in self.unit_documents or row["document_id"] in self.named_documents
 
     def is_current(self, row: dict) -> bool:
         if self.asked_year:
@@ -67,9 +73,11 @@ class Scope:
 
 def build_scope(documents: list[dict], unit: dict | None, unit_documents: list[int],
                 today: date | None = None, asked_year: str = "",
-                superseded_by: dict[int, dict] | None = None) -> Scope:
-    """`asked_year`: the school year the question names, which then counts as current."""
-    return Scope(unit=unit, unit_documents=set(unit_documents), asked_year=asked_year,
+                superseded_by: dict[int, dict] | None = None, named_documents: set[int] | None = None) -> Scope:
+    """`asked_year`: the school year the question names, which then counts as current;
+    `named_documents`: those the question names (bot.core.named)."""
+    return Scope(unit=unit, unit_documents=set(unit_documents), named_documents=set(named_documents or ()),
+                 asked_year=asked_year,
                  current_year=asked_year or current_school_year(documents, today),
                  superseded_by=superseded(documents) if superseded_by is None else superseded_by)
 
