@@ -39,6 +39,9 @@ def test_a_question_about_another_year_or_place_is_less_sure():
 def test_numbers_and_names_the_passage_does_not_write():
     assert confidence.numbers_missing("Kỳ thi năm 2026 vào ngày nào?", "Kỳ thi năm 2025 diễn ra ngày 26/6") == 1.0
     assert confidence.numbers_missing("Cân đo lần 2 khi nào?", "cân đo lần 02 trước 15/12") == 0.0
+    # "bn 1 tháng" asks for a monthly amount: the 1 is "per", not a number the passage must write.
+    assert confidence.numbers_missing("tre mg dc ho tro bn 1 thang", "hỗ trợ 150.000 đồng/trẻ/tháng") == 0.0
+    assert confidence.numbers_missing("tre 1 tuoi an may bua", "trẻ 2 tuổi ăn 2 bữa", "trẻ 2 tuổi") == 1.0
     # A directive's own number is looked for in all of it: its article on taking effect does not repeat it.
     decree = "… theo Nghị định số 66/2025/NĐ-CP … Nghị định này có hiệu lực thi hành từ ngày 01 tháng 5 năm 2025"
     for asked in ("Nghị định 66 có hiệu lực từ ngày nào?", "nd 66 hieu luc tu khi nao"):

@@ -99,7 +99,9 @@ def numbers_missing(question: str, passage: str, document_text: str = "") -> flo
     decree cites itself in any article, or only on a first page the file lacks); any other number
     in the passage, with its heading path and how its document names itself."""
     words = _number_words(question)
-    asked = [i for i, w in enumerate(words) if w.isdigit()]
+    # "bn 1 tháng", "bao nhiêu 1 tiết": one of a unit is a rate asked for, not a number to find.
+    asked = [i for i, w in enumerate(words)
+             if w.isdigit() and not (w == "1" and i + 1 < len(words) and words[i + 1] in _PER_UNIT)]
     if not asked:
         return 0.0
     references = {number for _, number in directive_references(question)}
@@ -131,6 +133,7 @@ def numbers_missing(question: str, passage: str, document_text: str = "") -> flo
 # year asked must be in the passage, its heading or its document's title and school year.
 _QUALIFIES_NEXT = {"lop", "khoi"}  # "lớp 12", "khối 5"
 _QUALIFIES_PREVIOUS = {"tuoi", "thang"}  # "4 tuổi", "24 tháng" (an age; "tháng 12" is a month)
+_PER_UNIT = {"thang", "ngay", "nam", "tuan", "tiet", "buoi", "gio", "km", "lan", "suat", "tre", "nguoi"}
 _NUMBER_WORD = re.compile(r"\d+|[a-z]+")
 
 

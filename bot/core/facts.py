@@ -19,7 +19,7 @@ _HOW_MUCH = re.compile(_MONEY, re.I)
 _HOW_MANY = re.compile(
     _MONEY +
     r"|(?:tối thiểu|tối đa|ít nhất|trên|dưới|đạt|giảm|tăng)?\s*\d+(?:[\.,]\d+)?\s*%"
-    r"|\d+(?:\s*[-–]\s*\d+)?(?:[\.,]\d+)?\s*(?:lần\s*/\s*\w+|lần|giáo viên|trẻ|nhóm|lớp|trường|người|tháng|ngày|tuổi"
+    r"|\d+(?:\s*[-–]\s*\d+)?(?:[\.,]\d+)?\s*(?:lần\s*/\s*\w+|lần|giáo viên|trẻ|nhóm|lớp|trường|người|tháng(?!\s*\d)|ngày|tuổi"
     r"|giây|phút|giờ|tiết|buổi|tuần|mét|m|km|cm|kg|độ|điểm|chỉ số|học sinh|đại biểu"
     r"|GV|HS|NV|CBQL|CBGVNV)(?!\w)"  # staff and pupils as directives abbreviate them: "02 GV/lớp"
     r"(?:\s*/\s*\w+)?", re.I)
