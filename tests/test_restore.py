@@ -85,6 +85,7 @@ def test_a_chat_acronym_is_spelled_out_as_the_documents_write_it_beside_its_neig
     r = Restorer(EXAMS, GENERAL_WORDS)
     query = understand("han chot dk du thi tn thpt la ngay nao", r)
     assert "tn → tốt nghiệp" in query.expansions and "tốt nghiệp" in query.text
+    assert "tn" in query.terms  # and searched as typed
     # Alone, "tn" could be either phrase; the one written three times as often wins.
     assert r.spell_out("tn") == "trách nhiệm"
     # A place the documents name is what its initials stand for.

@@ -51,8 +51,9 @@ def understand(question: str, restorer: Restorer | None = None, names: Iterable[
     tokens = _TOKEN.findall(question)
     kept = _strip_politeness(tokens)
     expanded, expansions = _expand(kept)
+    acronyms: list[str] = []
     if restorer:
-        expanded, expansions = _spell_out_acronyms(expanded, expansions, restorer, names)
+        expanded, expansions, acronyms = _spell_out_acronyms(expanded, expansions, restorer, names)
     typed = " ".join(expanded).split()
     # Spelled-out abbreviations bring diacritics of their own: how the person typed is read from
     # their own words.
@@ -77,7 +78,8 @@ def understand(question: str, restorer: Restorer | None = None, names: Iterable[
     folded_words = split_folded(text)
     content = _content_words(folded_words)
     words = [w if folded else "" for w, folded in zip(word_tokens(" ".join(as_typed)), content)]
-    terms = [w for w in content if w] + _abbreviations_of(folded_words)
+    # An acronym is searched as typed too: a document may write "TN THPT" itself.
+    terms = [w for w in content if w] + _abbreviations_of(folded_words) + acronyms
     phrases = [f"{a} {b}" for a, b in zip(content, content[1:]) if a and b]
     synonym_words: list[str] = []
     if spans:
@@ -190,11 +192,11 @@ def _expand(words: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _spell_out_acronyms(words: list[str], expansions: list[str], restorer: Restorer,
-                        names: Iterable[str]) -> tuple[list[str], list[str]]:
+                        names: Iterable[str]) -> tuple[list[str], list[str], list[str]]:
     """Chat acronyms that no list holds ("thi tn", "ở hn", "đoàn kt"), spelled out as the
     documents write the phrase they stand for (index.restore.Restorer.spell_out). A Vietnamese
     syllable always has a vowel, so a short word without one is an acronym or a code."""
-    out = list(words)
+    out, spelled = list(words), []
     for i, word in enumerate(words):
         if not (2 <= len(word) <= 3 and word.isalpha() and not _VOWEL.search(fold(word))):
             continue
@@ -204,7 +206,8 @@ def _spell_out_acronyms(words: list[str], expansions: list[str], restorer: Resto
         if full:
             expansions = expansions + [f"{word} → {full}"]
             out[i] = full
-    return out, expansions
+            spelled.append(fold(word))
+    return out, expansions, spelled
 
 
 def _abbreviations_of(folded_words: list[str]) -> list[str]:
