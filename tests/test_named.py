@@ -3,7 +3,7 @@ Hồng") is answered from that directive or place's documents, not from others t
 from __future__ import annotations
 
 from bot.core.api import Congvan
-from bot.core.named import named_documents, references
+from bot.core.named import directives, named_documents, references
 from index.units import place_names
 from tests.conftest import HashEmbedder
 from tests.directives import two_schools, write_directive
@@ -20,6 +20,7 @@ RESOLUTION = {"id": 4, "file_name": "nq.md", "title": "Nghị quyết số 36/20
               "kind": "nghị quyết", "issuer": "HĐND tỉnh Vĩnh Long", "number": "36/2025/NQ-HĐND", "subject": "",
               "unit": "HĐND tỉnh Vĩnh Long", "district": ""}
 LIBRARY = [DECREE, CITING, PLAN, RESOLUTION]
+NUMBERED = directives(LIBRARY)
 
 
 def test_a_directive_is_named_by_its_kind_and_number_however_typed():
@@ -32,19 +33,19 @@ def test_a_directive_is_named_by_its_kind_and_number_however_typed():
 def test_the_named_directive_is_the_one_with_that_number_not_one_that_cites_it():
     places = place_names(LIBRARY)
     # The decree's first page is lost: only its file name says it is Nghị định 66.
-    assert named_documents("Nghị định 66 có hiệu lực từ ngày nào?", LIBRARY, places) == {1}
+    assert named_documents("Nghị định 66 có hiệu lực từ ngày nào?", NUMBERED, places) == {1}
     # "36" is a plan and a resolution: the kind the question says decides; without one, both.
-    assert named_documents("kế hoạch 36 vệ sinh lớp học", LIBRARY, places) == {3}
-    assert named_documents("nghị quyết 36 học phí", LIBRARY, places) == {4}
-    assert named_documents("văn bản số 36 nói gì", LIBRARY, places) == {3, 4}
-    assert named_documents("quyết định 66", LIBRARY, places) == set()
+    assert named_documents("kế hoạch 36 vệ sinh lớp học", NUMBERED, places) == {3}
+    assert named_documents("nghị quyết 36 học phí", NUMBERED, places) == {4}
+    assert named_documents("văn bản số 36 nói gì", NUMBERED, places) == {3, 4}
+    assert named_documents("quyết định 66", NUMBERED, places) == set()
 
 
 def test_a_place_is_named_however_typed():
     places = place_names(LIBRARY)
     assert places["vinh long"] == {4} and places["ninh lai"] == {2, 3}
-    assert named_documents("hoc phi o vinh long bn 1 thang", LIBRARY, places) == {4}
-    assert named_documents("Trường mầm non Ninh Lai dọn vệ sinh khi nào?", LIBRARY, places) == {2, 3}
+    assert named_documents("hoc phi o vinh long bn 1 thang", NUMBERED, places) == {4}
+    assert named_documents("Trường mầm non Ninh Lai dọn vệ sinh khi nào?", NUMBERED, places) == {2, 3}
     # The motto's "xã hội chủ nghĩa" is not a commune.
     assert "hoi chu" not in place_names([{**PLAN, "title": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"}])
 

@@ -31,7 +31,7 @@ from .config import settings
 from .agenda import agenda_month, compose_agenda, latest_year_with
 from .answer import Answer, compose
 from .query import understand
-from .named import named_documents
+from .named import directives, named_documents
 from .scope import Scope, asked_school_year, build_scope, superseded
 from .search import Searcher, trace
 
@@ -341,14 +341,14 @@ class Congvan:
         return compose_agenda(query, month, tasks, rows, scope, self.store.db["documents"].count)
 
     def _document_index(self) -> tuple:
-        """(generation, document facts, units, superseded, place names), read once per index
+        """(generation, document facts, units, superseded, place names, documents by number), read once per index
         generation: every question and every unit lookup needs them."""
         generation = self.store.generation()
         cached = self._documents_cache  # once: another thread may replace it meanwhile
         if cached is None or cached[0] != generation:
             documents = self.store.document_facts()
             cached = (generation, documents, unit_lists.list_units(documents), superseded(documents),
-                      unit_lists.place_names(documents))
+                      unit_lists.place_names(documents), directives(documents))
             if self._documents_cache is None or self._documents_cache[0] < generation:
                 self._documents_cache = cached  # a question on an older snapshot keeps its own
         return cached
@@ -391,10 +391,10 @@ class Congvan:
         return cache[(what, document_id)]
 
     def _scope(self, unit: str | None, today: date | None, asked_year: str, question: str = "") -> Scope:
-        _, documents, units, replaced, places = self._document_index()
+        _, documents, units, replaced, places, numbered = self._document_index()
         found = unit_lists.resolve(unit, units) if unit else None
         return build_scope(documents, found, unit_lists.scope(found, units) if found else [], today, asked_year,
-                           replaced, named_documents(question, documents, places))
+                           replaced, named_documents(question, numbered, places))
 
     def _tasks_of(self, hits) -> dict[int, list[dict]]:
         chunk_ids = {h.chunk_id for h in hits}

@@ -48,13 +48,26 @@ def bare(number: str) -> str:
     return number.lstrip("0") or "0"
 
 
-def named_documents(question: str, documents: list[dict], places: dict[str, frozenset[int]]) -> set[int]:
-    """Ids of the documents the question names: the directives whose own number it asks about,
-    and those of the places and schools (`places`: name → document ids, index.units.place_names)
-    it writes, however typed ("ở ha noi")."""
+def directives(documents: list[dict]) -> dict[str, list[dict]]:
+    """The documents by the numbers they may be named by (their own, else their file name's), so
+    that naming one costs the same in a library of any size."""
+    out: dict[str, list[dict]] = {}
+    for d in documents:
+        head = re.match(r"0*(\d+)\s*/", (d.get("number") or "").strip())
+        numbers = {head.group(1) or "0"} if head else set() if (d.get("number") or "").strip() else \
+            {bare(w) for w in folded_words(d.get("file_name") or "") if w.isdigit()}
+        for number in numbers:
+            out.setdefault(number, []).append(d)
+    return out
+
+
+def named_documents(question: str, numbered: dict[str, list[dict]], places: dict[str, frozenset[int]]) -> set[int]:
+    """Ids of the documents the question names: the directives whose own number it asks about
+    (`numbered`: from `directives`), and those of the places and schools (`places`: name →
+    document ids, index.units.place_names) it writes, however typed ("ở ha noi")."""
     named: set[int] = set()
     for kind, number in references(question):
-        named.update(d["id"] for d in documents if _is_directive(d, kind, number))
+        named.update(d["id"] for d in numbered.get(number, ()) if _is_directive(d, kind, number))
     asked = " " + " ".join(folded_words(question)) + " "
     for name, ids in places.items():
         if f" {name} " in asked:
