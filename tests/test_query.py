@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 from bot.core.api import Congvan
 from bot.channels.cli import app
 from bot.core.lexicon import GENERAL_WORDS
+from bot.core.scope import asked_school_year
 from bot.core.query import understand
 from index.restore import Restorer
 from tests.directives import write_txt
@@ -72,6 +73,13 @@ def test_unaccented_chat_question_is_searched_as_the_careful_one():
     assert chat.stripped == ["ad", "oi", "cho", "em", "hoi", "a"]
     assert chat.terms == careful.terms and chat.intent == careful.intent == "when"
     assert chat.form == "unaccented" and careful.form == "accented"
+
+
+def test_a_school_year_typed_short_is_read_as_directives_write_it():
+    query = understand("năm học 25-26 học phí mn công lập đóng bn ạ", restorer())
+    assert "năm học 2025 2026" in query.text and "2025" in query.terms
+    assert asked_school_year(query.text) == "2025-2026"
+    assert "2025" not in understand("năm học 25-27", restorer()).terms  # not a school year: as typed
 
 
 def test_staff_words_are_matched_with_their_diacritics():

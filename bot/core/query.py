@@ -20,6 +20,15 @@ _STAFF_BY_WORDS = {k.lower(): v for k, v in STAFF_WORDS.items()}
 _TOKEN = re.compile(r"[^\W_]+(?:[&/][^\W_]+)*|\d+(?:[/,\.]\d+)*%?", re.UNICODE)
 _LETTERS_DIGITS = re.compile(r"^([^\W\d_]+)(\d+)$")
 _VOWEL = re.compile(r"[aeiouy]")
+# "năm học 25-26", "nh 25-26": a school year in chat, as directives write it ("2025-2026").
+_SHORT_SCHOOL_YEAR = re.compile(r"(?i)\b(năm học|nam hoc|nh)\s*(\d{2})\s*[-–/]\s*(\d{2})\b")
+
+
+def _full_school_year(m: re.Match) -> str:
+    first, second = int(m.group(2)), int(m.group(3))
+    if second != (first + 1) % 100:
+        return m.group(0)
+    return f"{m.group(1)} 20{m.group(2)}-20{m.group(3)}"
 
 
 # Accented, so "ưu tiên" and "đầu tiên" are not money; "đồng" alone is left out ("hội đồng").
@@ -48,7 +57,7 @@ class Query:
 def understand(question: str, restorer: Restorer | None = None, names: Iterable[str] = ()) -> Query:
     """`names`: the places and schools the loaded documents name, folded, for acronyms ("hn")."""
     question = unicodedata.normalize("NFC", question).strip()
-    tokens = _TOKEN.findall(question)
+    tokens = _TOKEN.findall(_SHORT_SCHOOL_YEAR.sub(_full_school_year, question))
     kept = _strip_politeness(tokens)
     expanded, expansions = _expand(kept)
     acronyms: list[str] = []
