@@ -40,8 +40,9 @@ class ChatStore:
     def __init__(self, db_path: Path | str):
         self.db = sqlite_utils.Database(sqlite3.connect(db_path, check_same_thread=False, timeout=30))
         self.db.execute("PRAGMA journal_mode=WAL")
-        # Handlers run in worker threads too: one writer at a time on this connection, so one
-        # thread's transaction never takes in another's statements.
+        # Handlers run in worker threads too (Telegram answers chats concurrently): one thread at
+        # a time on this connection, so one thread's transaction never takes in another's
+        # statements and a read never sees another thread's write half done.
         self._writing = threading.RLock()
         with self._writing:
             migrations.apply(self.db)
@@ -60,8 +61,12 @@ class ChatStore:
                 [*_key(key), chat_type, title, now, now])
         return self.chat(key)
 
+    def _rows(self, table: str, where: str | None, args: list | None, **kwargs) -> list[dict]:
+        with self._writing:
+            return list(self.db[table].rows_where(where, args, **kwargs))
+
     def chat(self, key: ChatKey) -> dict | None:
-        rows = list(self.db["chats"].rows_where("channel = ? and chat_id = ?", _key(key)))
+        rows = self._rows("chats", "channel = ? and chat_id = ?", _key(key))
         return _chat(rows[0]) if rows else None
 
     def set_unit(self, key: ChatKey, unit: str | None) -> None:
@@ -72,8 +77,8 @@ class ChatStore:
 
     def subscribers(self) -> list[dict]:
         """Subscribed, active chats of every channel."""
-        return [_chat(r) for r in self.db["chats"].rows_where("subscribed = 1 and active = 1",
-                                                             order_by="channel, chat_id")]
+        return [_chat(r) for r in self._rows("chats", "subscribed = 1 and active = 1", None,
+                                             order_by="channel, chat_id")]
 
     def mark_inactive(self, key: ChatKey, reason: str) -> None:
         self._update(key, active=0, inactive_reason=reason)
@@ -100,7 +105,7 @@ class ChatStore:
                 "citations": json.dumps(citations, ensure_ascii=False), "asked_at": _now()}).last_pk
 
     def answer(self, answer_id: int) -> dict | None:
-        rows = list(self.db["answers"].rows_where("id = ?", [answer_id]))
+        rows = self._rows("answers", "id = ?", [answer_id])
         if not rows:
             return None
         row = rows[0]
@@ -128,8 +133,8 @@ class ChatStore:
         return cursor.rowcount == 1
 
     def planned(self, channel: str) -> list[dict]:
-        return [_row(r) for r in self.db["broadcast_log"].rows_where(
-            "channel = ? and state = ?", [channel, PLANNED], order_by="planned_at, chat_id")]
+        return [_row(r) for r in self._rows("broadcast_log", "channel = ? and state = ?", [channel, PLANNED],
+                                            order_by="planned_at, chat_id")]
 
     def set_state(self, row: dict, state: str, error: str = "") -> None:
         changes = {"state": state, "error": error[:500]}
@@ -156,7 +161,7 @@ class ChatStore:
     def broadcasts(self, kind: str | None = None, channel: str | None = None) -> list[dict]:
         where = " and ".join(c for c, v in (("kind = ?", kind), ("channel = ?", channel)) if v) or None
         args = [v for v in (kind, channel) if v] or None
-        return [_row(r) for r in self.db["broadcast_log"].rows_where(where, args, order_by="planned_at, chat_id")]
+        return [_row(r) for r in self._rows("broadcast_log", where, args, order_by="planned_at, chat_id")]
 
 
 def _key(key: ChatKey) -> list[str]:
