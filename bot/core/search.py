@@ -6,7 +6,6 @@ small multilingual model blurs between near-identical administrative sentences.
 """
 from __future__ import annotations
 
-import bisect
 import hashlib
 import math
 import os
@@ -114,33 +113,34 @@ class Later:
 
 
 class _Documents:
-    """Which document each chunk is of, and the documents' rows (without their text), as of one
-    generation of the index: read once a generation (a few ms at 100x), then a look-up in
-    memory, where reading each passage's document per question would scale with its copies."""
+    """Which document each chunk is of, who sent it, and the documents' rows (without their
+    text), as of one generation of the index: read once a generation (a few ms at 100x), then
+    looked up in memory, where reading each passage's document per question would scale with
+    its copies."""
 
     def __init__(self, store: Store, generation: int) -> None:
         self.generation = generation
         self.rows = {d["id"]: {**d, "document_id": d["id"]} for d in store.document_facts()}
-        self._ranges = store.chunk_ranges()
-        self._starts = [r[0] for r in self._ranges]
+        ranges = store.chunk_ranges()
+        self._starts = np.array([r[0] for r in ranges] or [0], dtype=np.int64)
+        self._lasts = np.array([r[1] for r in ranges] or [-1], dtype=np.int64)
+        # A document's chunks are saved in one transaction, so their ids run in one range; a
+        # range with gaps (a document restored into ids another one took) is not trusted.
+        whole = [r[1] - r[0] + 1 == r[3] and r[2] in self.rows for r in ranges]
+        self._documents = np.array([r[2] if ok else -1 for r, ok in zip(ranges, whole)] or [-1], dtype=np.int64)
+        # Who sent it (its issuer, else the document itself): the same passage from another
+        # source is a copy; one source's versions of a directive are not (a superseded or last
+        # year's version is still shown, labelled: bot/core/scope.py).
+        codes: dict[object, int] = {}
+        self._sources = np.array([codes.setdefault(self.rows[r[2]].get("issuer") or r[2], len(codes)) if ok else -1
+                                  for r, ok in zip(ranges, whole)] or [-1], dtype=np.int64)
 
-    def source(self, chunk_id: int):
-        """Who sent the chunk's document (its issuer, else the document itself): the same
-        passage from another source is a copy, one source's versions of a directive are not
-        (a superseded or last year's version is still shown, labelled: bot/core/scope.py)."""
-        return self.source_of(self.of(chunk_id))
-
-    def source_of(self, document: int | None):
-        row = self.rows.get(document)
-        return (row.get("issuer") or document) if row else None
-
-    def of(self, chunk_id: int) -> int | None:
-        i = bisect.bisect_right(self._starts, chunk_id) - 1
-        if i < 0:
-            return None
-        first, last, document, count = self._ranges[i]
-        # A range with gaps (a document restored into ids another one took) is not trusted.
-        return document if chunk_id <= last and last - first + 1 == count else None
+    def label(self, chunk_ids: list[int]) -> tuple[list[int], list[int]]:
+        """Each chunk's document and source (-1 where unknown)."""
+        ids = np.asarray(chunk_ids, dtype=np.int64)
+        at = np.clip(np.searchsorted(self._starts, ids, side="right") - 1, 0, None)
+        known = (ids >= self._starts[at]) & (ids <= self._lasts[at])
+        return (np.where(known, self._documents[at], -1).tolist(), np.where(known, self._sources[at], -1).tolist())
 
 
 class Searcher:
@@ -171,10 +171,9 @@ class Searcher:
         if rank:
             keyword = dict(zip(self._best_copies(list(keyword), matched, rank), keyword.values()))
         dense = self._dense(query, keyword)
-        documents = self._documents()
-        taken: dict[object, list] = {}
-        for c in keyword:
-            taken.setdefault(self._mark(c), []).append(documents.source(c))
+        taken: dict[object, set] = {}
+        for mark, (_, source) in zip(self._marks(list(keyword)), zip(*self._documents().label(list(keyword)))):
+            taken.setdefault(mark, set()).add(source)
         nearest = sorted(dense, key=dense.get, reverse=True)
         by_cosine = self._distinct(nearest, CANDIDATES, taken)
         if rank:
@@ -224,23 +223,23 @@ class Searcher:
         scores = _bm25(items, postings, vocabulary.size, self.store.search_texts(shortlist))
         return dict(sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:CANDIDATES]), matched
 
-    def _mark(self, chunk_id: int):
-        """What a passage's near-copies share: the signature of its words (a chunk counted after
-        this question's snapshot has none yet, and stands for itself)."""
-        return self._signatures.get(chunk_id, -chunk_id - 1)
+    def _marks(self, chunk_ids: list[int]) -> list[int]:
+        """What each passage's near-copies share: the signature of its words (a chunk counted
+        after this question's snapshot has none yet, and stands for itself)."""
+        signatures = self._signatures
+        return [signatures.get(c, -c - 1) for c in chunk_ids]
 
     def _distinct(self, ranked: list[int], n: int, taken: dict | None = None) -> list[int]:
         """The first n passages of `ranked`, of each passage the copies of COPIES sources at
         most, counting those in `taken` (mark → sources). One source's passages with the same
         words but for numbers (a schedule's rows, two appendices' notes, a directive and its new
         version) count as one: a document does not copy itself."""
-        documents = self._documents()
+        _, sources_of = self._documents().label(ranked)
         sources = {mark: set(kept) for mark, kept in (taken or {}).items()}
         kept: list[int] = []
-        for chunk_id in ranked:
+        for chunk_id, mark, source in zip(ranked, self._marks(ranked), sources_of):
             if len(kept) == n:
                 break
-            mark, source = self._mark(chunk_id), documents.source(chunk_id)
             seen = sources.setdefault(mark, set())
             if source in seen or len(seen) < COPIES:
                 seen.add(source)
@@ -250,35 +249,36 @@ class Searcher:
     def _best_copies(self, chosen: list[int], ranked: list[int], rank: Callable[[dict], tuple]) -> list[int]:
         """The chosen passages, where another source's copy of one in `ranked` (best first)
         ranks better by `rank` (its document's row) than every chosen source's: the copies of
-        the worst of those moved to that source's. A look-up per passage in `ranked` (the FTS5
-        matches or the nearest, not the library): the documents' rows and which chunks each
-        holds are read once per generation of the index."""
+        the worst of those moved to that source's. Look-ups in memory per passage in `ranked`
+        (the FTS5 matches or the nearest, not the library) and a `rank` per document met."""
         documents = self._documents()
-        marks = {self._mark(c) for c in chosen}
-        found: dict[object, dict[object, list[int]]] = {}  # mark → source → its copies, best first
-        keys: dict[object, tuple] = {}  # source → the best rank of its documents met
+        everything = list(chosen) + list(ranked)
+        marks = self._marks(everything)
+        wanted = set(marks[:len(chosen)])
+        found: dict[int, dict[int, list[int]]] = {}  # mark → source → its copies, best first
+        keys: dict[int, tuple] = {}  # source → the best rank of its documents met
         ranked_documents: set[int] = set()
-        for c in list(chosen) + list(ranked):
-            mark = self._mark(c)
-            if mark in marks:
-                document = documents.of(c)
-                source = documents.source_of(document)
-                copies = found.setdefault(mark, {}).setdefault(source, [])
-                if c not in copies:
-                    copies.append(c)
-                if document in documents.rows and document not in ranked_documents:
-                    ranked_documents.add(document)
-                    key = rank(documents.rows[document])
-                    if source not in keys or key > keys[source]:
-                        keys[source] = key
+        source_of: dict[int, int] = {}
+        for c, mark, document, source in zip(everything, marks, *documents.label(everything)):
+            if mark not in wanted:
+                continue
+            source_of[c] = source
+            copies = found.setdefault(mark, {}).setdefault(source, [])
+            if c not in copies:
+                copies.append(c)
+            if document >= 0 and document not in ranked_documents:
+                ranked_documents.add(document)
+                key = rank(documents.rows[document])
+                if source not in keys or key > keys[source]:
+                    keys[source] = key
         moved: dict[int, int] = {}
         for mark, by_source in found.items():
-            own = [c for c in chosen if self._mark(c) == mark]
-            own_sources = list(dict.fromkeys(documents.source(c) for c in own))
+            own = [c for c, m in zip(chosen, marks) if m == mark]
+            own_sources = list(dict.fromkeys(source_of[c] for c in own))
             best = max(by_source, key=lambda s: (s in keys, keys.get(s, ())))
             worst = min(reversed(own_sources), key=lambda s: (s in keys, keys.get(s, ())))
             if best not in own_sources and best in keys and (worst not in keys or keys[best] > keys[worst]):
-                moved.update(zip([c for c in own if documents.source(c) == worst], by_source[best]))
+                moved.update(zip([c for c in own if source_of[c] == worst], by_source[best]))
         return [moved.get(c, c) for c in chosen]
 
     def _documents(self) -> _Documents:
