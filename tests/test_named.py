@@ -54,7 +54,9 @@ def test_a_question_naming_a_school_is_answered_by_that_school_alone(tmp_path):
     cv = two_schools(tmp_path)  # Hoa Mai: 15/12/2024, Sen Hồng: 20/12/2024
     unnamed = cv.ask("danh sách đăng ký hội thi bé khỏe bé ngoan nộp trước ngày nào?").text.split("Nguồn:")[0]
     assert "15/12/2024" in unnamed and "20/12/2024" in unnamed  # each school's deadline, side by side
-    for school, own, other in [("Sen Hồng", "20/12/2024", "15/12/2024"), ("hoa mai", "15/12/2024", "20/12/2024")]:
+    # "sh": a school typed by its initials is named too, once the reading spells it out.
+    for school, own, other in [("Sen Hồng", "20/12/2024", "15/12/2024"), ("hoa mai", "15/12/2024", "20/12/2024"),
+                               ("sh", "20/12/2024", "15/12/2024")]:
         answer = cv.ask(f"trường {school} nộp danh sách đăng ký hội thi bé khỏe bé ngoan trước ngày nào?")
         lead = answer.text.split("Nguồn:")[0]
         assert own in lead and other not in lead, (school, answer.text)

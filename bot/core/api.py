@@ -313,7 +313,8 @@ class Congvan:
         if self._searcher is None:
             self._searcher = Searcher(self.store, self.embedder)
         query = understand(question, self._searcher.restorer(), self.known_names())
-        scope = self._scope(unit, today, asked_school_year(query.text), query.original)
+        # Named as typed ("KH 36", which the reading spells "không 36") or as read ("ở hn" → "ở hà nội").
+        scope = self._scope(unit, today, asked_school_year(query.text), f"{query.original}\n{query.text}")
         hits: list = []
         if query.intent == "agenda":
             answer = self._agenda(query, unit, scope, today)
