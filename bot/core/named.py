@@ -23,6 +23,7 @@ KINDS: dict[str, str] = {
     "ke hoach": "kế hoạch", "kh": "kế hoạch",
     "chi thi": "chỉ thị", "ct": "chỉ thị",
     "huong dan": "hướng dẫn", "hd": "hướng dẫn",
+    "van ban": "", "vb": "",  # a directive of any kind
 }
 # The kind code in a number: "66/2025/NĐ-CP", "36/KH-Ntr", "4222/QĐ-BGDĐT".
 _CODES = {"nd": "nghị định", "nq": "nghị quyết", "qd": "quyết định", "tt": "thông tư", "kh": "kế hoạch",
@@ -31,15 +32,19 @@ _CODES = {"nd": "nghị định", "nq": "nghị quyết", "qd": "quyết định
 # "Nghị định 66", "Quyết định số 4222", "công văn 1239", "số 21": the number of a directive.
 REFERENCE = re.compile(r"(?i:\b(?:nghị định|nghị quyết|quyết định|thông tư|công văn|kế hoạch|chỉ thị|hướng dẫn"
                        r"|nghi dinh|nghi quyet|quyet dinh|thong tu|cong van|ke hoach|chi thi|huong dan"
-                       r"|nđ|nd|qđ|qd|tt|cv|kh|nq|số|so))\s+(?:số\s+|so\s+)?(\d+)")
+                       r"|văn bản|van ban|vb|nđ|nd|qđ|qd|tt|cv|kh|nq|số|so))\s+(?:số\s+|so\s+)?(\d+)")
 
 
-def references(question: str) -> list[tuple[str, str]]:
-    """(kind or "", number without leading zeros) of each directive the question names."""
+def references(question: str, bare_numbers: bool = True) -> list[tuple[str, str]]:
+    """(kind or "", number without leading zeros) of each directive the question names. A number
+    after "số" alone ("trường số 2", "số 36") may name one or count something else:
+    `bare_numbers=False` leaves it out."""
     out = []
     for m in REFERENCE.finditer(question):
         word = " ".join(folded_words(m.group(0))[:-1])
         word = word.removesuffix(" so")
+        if word == "so" and not bare_numbers:
+            continue
         out.append((KINDS.get(word, ""), bare(m.group(1))))
     return out
 
@@ -66,7 +71,7 @@ def named_documents(question: str, numbered: dict[str, list[dict]], places: dict
     (`numbered`: from `directives`), and those of the places and schools (`places`: name →
     document ids, index.units.place_names) it writes, however typed ("ở ha noi")."""
     named: set[int] = set()
-    for kind, number in references(question):
+    for kind, number in references(question, bare_numbers=False):
         named.update(d["id"] for d in numbered.get(number, ()) if _is_directive(d, kind, number))
     asked = " " + " ".join(folded_words(question)) + " "
     for name, ids in places.items():
