@@ -382,10 +382,14 @@ def best_sentence(text: str, query: Query, vocabulary: Vocabulary) -> str:
     one only introduces the fact ("… gồm:", a numbered heading) or when the fact it asks for is
     stated just after it ("… gửi báo cáo quyết toán" / "trước ngày 20 tháng 7")."""
     unit = money_unit(text) if query.intent in ("how_much", "how_many") else ""
-    # A row of a table of amounts is quoted with the unit the table declares above it.
-    sentences = [_display(s) + (f" (đơn vị tính: {unit.lower()})" if unit and "\t" in s.strip("\t") and re.search(r"\t\s*\d", s) else "")
-                 for s in _SENTENCE_BREAK.split(text)]
-    sentences = [s for s in sentences if any(c.isalnum() for c in s)]
+
+    def shown(line: str) -> str:
+        # A row of a table of amounts (cells, a number among them) is quoted with the unit the
+        # table declares above it.
+        row = unit and "\t" in line.strip("\t") and re.search(r"\t\s*\d", line)
+        return _display(line) + (f" (đơn vị tính: {unit.lower()})" if row else "")
+
+    sentences = [s for s in map(shown, _SENTENCE_BREAK.split(text)) if any(c.isalnum() for c in s)]
     if not sentences:
         return text
     readings = [words for words in (query.words, query.synonym_words) if words]

@@ -58,9 +58,13 @@ def directives(documents: list[dict]) -> dict[str, list[dict]]:
     that naming one costs the same in a library of any size."""
     out: dict[str, list[dict]] = {}
     for d in documents:
-        head = re.match(r"0*(\d+)\s*/", (d.get("number") or "").strip())
-        numbers = {head.group(1) or "0"} if head else set() if (d.get("number") or "").strip() else \
-            {bare(w) for w in folded_words(d.get("file_name") or "") if w.isdigit()}
+        own = (d.get("number") or "").strip()
+        if head := re.match(r"0*(\d+)\s*/", own):
+            numbers = {head.group(1)}
+        elif own:
+            numbers = set()  # a number without digits first ("…/KH-"): named by none
+        else:
+            numbers = {bare(w) for w in folded_words(d.get("file_name") or "") if w.isdigit()}
         for number in numbers:
             out.setdefault(number, []).append(d)
     return out
@@ -84,7 +88,7 @@ def _is_directive(document: dict, kind: str, number: str) -> bool:
     """Whether a document is directive `number` (of `kind`, when the question says which)."""
     own = (document.get("number") or "").strip()
     head = re.match(r"0*(\d+)\s*/", own)
-    if head and (head.group(1) or "0") == number:
+    if head and head.group(1) == number:
         code = next((c for c in re.findall(r"[a-z]+", fold(own)) if c in _CODES), "")
         return not kind or kind == (document.get("kind") or _CODES.get(code, kind))
     if own:
