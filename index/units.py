@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 
 from .fold import fold, folded_words
 
@@ -69,6 +70,12 @@ def place_names(documents: list[dict]) -> dict[str, frozenset[int]]:
         for name in found:
             names[name].add(d["id"])
     return {name: frozenset(ids) for name, ids in names.items()}
+
+
+def places_in(text: str, names: Iterable[str]) -> list[str]:
+    """The names (folded, from `place_names`) that a text writes, however typed ("ở ha noi")."""
+    written = " " + " ".join(folded_words(text)) + " "
+    return [name for name in names if f" {name} " in written]
 
 
 def list_units(documents: list[dict]) -> list[dict]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Protocol
+from typing import Collection, Protocol
 
 import prompts
 from index.fold import fold
@@ -51,7 +51,8 @@ _SENTENCE_BREAK = re.compile(
 
 
 # "4. Tham luận …", "a) Đối tượng …": an item's heading, whose content is the next line.
-_NUMBERED_HEADING = re.compile(r"^(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ])\s*[\.\)]\s+\S.{0,80}$")
+_NUMBERING = r"^(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ])\s*[\.\)]"  # "IV.", "1.2.", "a)"
+_NUMBERED_HEADING = re.compile(_NUMBERING + r"\s+\S.{0,80}$")
 
 
 @dataclass
@@ -173,7 +174,7 @@ class Library(Protocol):
 
     def document_text(self, document_id: int) -> str: ...
 
-    def known_names(self) -> frozenset[str]: ...
+    def known_names(self) -> Collection[str]: ...
 
     def section_path(self, document_id: int, offset: int) -> str: ...
 
@@ -225,7 +226,7 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
                           min((vocabulary.unknown_share(words) for words in readings), default=0.0),
                           min((vocabulary.rarest_missing(words, best.chunk_id) for words in readings), default=0.0),
                           numbers_missing(query.original, _numbered_as(best.row), document_text),
-                          names_missing(query.original, document_text, library.known_names() if library else frozenset()),
+                          names_missing(query.original, document_text, library.known_names() if library else ()),
                           bool(scope and best.row["document_id"] in scope.named_documents)))
     if sure.level == "none":
         return _no_answer(query, searched, document_count, sure)
@@ -419,7 +420,7 @@ def _labelled(intent: str, sentences: list[str], i: int) -> bool:
 def _is_label(intent: str, text: str) -> bool:
     """A short heading or field name of the asked kind ("1. Thời gian", "Địa điểm", "V. THỜI GIAN
     VÀ ĐỊA ĐIỂM")."""
-    words = fold(re.sub(r"^(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ])\s*[\.\)]\s*", "", text.strip())).rstrip(":").split()
+    words = fold(re.sub(_NUMBERING + r"\s*", "", text.strip())).rstrip(":").split()
     if not words or len(words) > 6:
         return False
     padded = " " + " ".join(words) + " "

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from datetime import date
-from typing import Callable, Iterable
+from typing import Callable, Collection, Iterable
 
 import numpy as np
 import platformdirs
@@ -354,9 +354,9 @@ class Congvan:
                 self._documents_cache = cached  # a question on an older snapshot keeps its own
         return cached
 
-    def known_names(self) -> frozenset[str]:
+    def known_names(self) -> Collection[str]:
         """The places and schools the loaded directives name (index.units.place_names)."""
-        return frozenset(self._document_index()[4])
+        return self._document_index()[4].keys()
 
     def document_text(self, document_id: int) -> str:
         """A document's title, issuer, file name and text: the answer checks the names and the

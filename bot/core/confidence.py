@@ -16,11 +16,13 @@ from functools import lru_cache
 from itertools import chain, islice
 from pathlib import Path
 import re
+from collections.abc import Iterable
 
 from index.fold import fold, folded_words
+from index.units import places_in
 
 from .copies import Distinct
-from .named import references as directive_references
+from .named import bare, references as directive_references
 
 MODEL_FILE = Path(__file__).with_name("confidence_model.json")
 TOP = 5  # the passages whose signals are read: those an answer would cite
@@ -139,19 +141,14 @@ _NUMBER_WORD = re.compile(r"\d+|[a-z]+")
 
 def _number_words(text: str) -> list[str]:
     """Folded words and numbers apart ("20m" → "20", "m"), numbers without leading zeros."""
-    return [_bare(w) if w[0].isdigit() else w for w in _NUMBER_WORD.findall(fold(text))]
+    return [bare(w) if w[0].isdigit() else w for w in _NUMBER_WORD.findall(fold(text))]
 
 
-def _bare(number: str) -> str:
-    return number.lstrip("0") or "0"
-
-
-def names_missing(question: str, document_text: str, known: frozenset[str] = frozenset()) -> float:
+def names_missing(question: str, document_text: str, known: Iterable[str] = ()) -> float:
     """Share of the names the question asks about that the document never writes, compared
     without diacritics: the names it capitalises after its first word ("Hà Nội", "Ninh Lai"), and
     the `known` place and school names (index.units.place_names) however it writes them ("ở ha noi")."""
-    asked = " " + " ".join(folded_words(question)) + " "
-    names = list(dict.fromkeys(_names(question) + sorted(n for n in known if f" {n} " in asked)))
+    names = list(dict.fromkeys(_names(question) + sorted(places_in(question, known))))
     if not names:
         return 0.0
     # Words, not whitespace-split text: "Ninh Lai," must count as writing "ninh lai".

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from index.fold import fold, folded_words
+from index.units import places_in
 
 # The words a directive's kind is written with, folded, in a question or a file name.
 KINDS: dict[str, str] = {
@@ -25,9 +26,9 @@ KINDS: dict[str, str] = {
     "huong dan": "hướng dẫn", "hd": "hướng dẫn",
     "van ban": "", "vb": "",  # a directive of any kind
 }
-# The kind code in a number: "66/2025/NĐ-CP", "36/KH-Ntr", "4222/QĐ-BGDĐT".
-_CODES = {"nd": "nghị định", "nq": "nghị quyết", "qd": "quyết định", "tt": "thông tư", "kh": "kế hoạch",
-          "ct": "chỉ thị", "hd": "hướng dẫn"}
+# The kind code in a number ("66/2025/NĐ-CP", "36/KH-Ntr", "4222/QĐ-BGDĐT") is the kind's
+# abbreviation.
+_CODES = {word: kind for word, kind in KINDS.items() if " " not in word and kind}
 
 # "Nghị định 66", "Quyết định số 4222", "công văn 1239", "số 21": the number of a directive.
 REFERENCE = re.compile(r"(?i:\b(?:nghị định|nghị quyết|quyết định|thông tư|công văn|kế hoạch|chỉ thị|hướng dẫn"
@@ -77,10 +78,8 @@ def named_documents(question: str, numbered: dict[str, list[dict]], places: dict
     named: set[int] = set()
     for kind, number in references(question, bare_numbers=False):
         named.update(d["id"] for d in numbered.get(number, ()) if _is_directive(d, kind, number))
-    asked = " " + " ".join(folded_words(question)) + " "
-    for name, ids in places.items():
-        if f" {name} " in asked:
-            named.update(ids)
+    for name in places_in(question, places):
+        named.update(places[name])
     return named
 
 
