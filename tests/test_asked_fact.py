@@ -15,6 +15,8 @@ SUPPORT = ("Mỗi nhóm 15 trẻ em từ 03 đến 12 tháng tuổi, trong đó 
     ("Mỗi nhóm trẻ được hỗ trợ kinh phí bao nhiêu một tháng?", "how_much"),
     ("Tiền ăn bán trú thu tối đa bao nhiêu?", "how_much"),
     ("Học phí năm nay bao nhiêu ạ", "how_much"),
+    ("xe đưa đón thu bn 1 tháng", "how_much"),  # what is collected or paid is money
+    ("Phụ huynh đóng bao nhiêu cho lớp năng khiếu?", "how_much"),
     ("Mỗi nhóm có bao nhiêu trẻ?", "how_many"),
     ("Trường có bao nhiêu trẻ được ưu tiên?", "how_many"),  # "ưu tiên" is not money
     ("Hội đồng xét duyệt có bao nhiêu người?", "how_many"),  # nor is "hội đồng"
