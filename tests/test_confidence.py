@@ -117,3 +117,14 @@ def test_a_quote_names_the_subsection_it_comes_from(tmp_path):
     answer = cv.ask("Ai phụ trách hồ sơ sổ sách thiết bị?")
     assert answer.citations and answer.citations[0].section.endswith("1. Phân công")
     assert "Nguyễn Thị Lan" in answer.text
+
+
+def test_a_subject_typed_in_lower_case_is_a_name_the_document_must_write():
+    """Chat writes subjects in lower case and by one of their words ("môn địa", "mon su"): a plan
+    for another subject's meeting does not answer, its own subject's does."""
+    history = "Kế hoạch sinh hoạt chuyên môn môn Lịch sử theo cụm trường. Địa điểm: trường THPT Cao Lãnh 2"
+    assert confidence.names_missing("cum 2 co shcm mon dia ko, ngay nao vay", history) == 1.0
+    assert confidence.names_missing("cum 2 co shcm mon su ko, ngay nao vay", history) == 0.0
+    assert confidence.names_missing("thi mon anh ngay nao", "Các môn thi: Toán, Ngữ văn, Tiếng Anh.") == 0.0
+    # "chuyên môn", "môn học", "môn nào" name no subject.
+    assert confidence.names_missing("tổ chuyên môn họp khi nào, môn nào thi trước", history) == 0.0

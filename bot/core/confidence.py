@@ -22,6 +22,7 @@ from index.fold import fold, folded_words
 from index.units import places_in
 
 from .copies import Distinct
+from .lexicon import QUESTION_WORDS
 from .named import bare, references as directive_references
 
 MODEL_FILE = Path(__file__).with_name("confidence_model.json")
@@ -149,11 +150,50 @@ def names_missing(question: str, document_text: str, known: Iterable[str] = ()) 
     without diacritics: the names it capitalises after its first word ("Hà Nội", "Ninh Lai"), and
     the `known` place and school names (index.units.place_names) however it writes them ("ở ha noi")."""
     names = list(dict.fromkeys(_names(question) + sorted(places_in(question, known))))
-    if not names:
+    subjects = _subjects(question, lower_case_only=True)
+    if not names and not subjects:
         return 0.0
     # Words, not whitespace-split text: "Ninh Lai," must count as writing "ninh lai".
     text = " " + " ".join(folded_words(document_text)) + " "
-    return sum(f" {name} " not in text for name in names) / len(names)
+    missing = sum(f" {name} " not in text for name in names)
+    if subjects:
+        # Chat shortens a subject to one of its words ("địa" for "Địa lí", "sử" for "Lịch sử"):
+        # it is written when it is one of the words after a "môn" of the document.
+        written = {w for phrase in _subjects(document_text, _SUBJECT_WORDS) for w in phrase.split()}
+        missing += sum(word not in written for word in subjects)
+    return missing / (len(names) + len(subjects))
+
+
+def _subjects(text: str, length: int = 1, lower_case_only: bool = False) -> list[str]:
+    """The subjects a text names after "môn" (not the "môn" of "chuyên môn", "môn học"), folded,
+    their first `length` words. A question's are those written in lower case, as chat does
+    ("môn địa", "mon toan"): a capitalised one ("môn Địa lí") is one of `_names`."""
+    out = []
+    for clause in _CLAUSE.split(text):
+        if "mon" in fold(clause):
+            out += _clause_subjects(clause, length, lower_case_only)
+    return list(dict.fromkeys(out))
+
+
+def _clause_subjects(clause: str, length: int, lower_case_only: bool) -> list[str]:
+    tokens = re.findall(r"\w+", clause)
+    words = [fold(t) for t in tokens]
+    out = []
+    for i, word in enumerate(words):
+        if word != "mon" or (i and words[i - 1] == "chuyen"):
+            continue
+        start = i + 1  # past "thi", "học": "các môn thi: Toán, Văn"
+        while start < len(words) and words[start] in _BEFORE_SUBJECTS:
+            start += 1
+        if start < len(words) and words[start] not in QUESTION_WORDS \
+                and not (lower_case_only and tokens[start][:1].isupper()):
+            out.append(" ".join(words[start:start + length]))
+    return out
+
+
+_SUBJECT_WORDS = 6  # "môn Giáo dục công dân", "các môn Toán, Văn, Tiếng Anh"
+_BEFORE_SUBJECTS = {"hoc", "thi", "mon"}
+_CLAUSE = re.compile(r"[.;()\n]")
 
 
 def _names(question: str) -> list[str]:
