@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from .dates import MONTH_NUM, PART, WEEKDAYS, DatePhrase, dates_in, find_dates, last_day, month_and_year
 from .model import Document, Task
-from .structure import month_of
+from .structure import CLOSING, month_of
 
 _UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
 _LOWER = _UPPER.lower()
@@ -319,9 +319,8 @@ def _tidy_item(text: str) -> str:
     return text
 
 
-# "Trên đây là kế hoạch ..." closes a directive: the schedule's last month runs into it.
-_CLOSING = re.compile(r"^(?:Trên đây là|Trên đây là)\b", re.I)
 
 
 def _is_item(text: str) -> bool:
-    return sum(ch.isalpha() for ch in text) >= 6 and len(text.split()) >= 2 and not _CLOSING.match(text)
+    # "Trên đây là kế hoạch ..." is no task: the schedule's last month runs into it.
+    return sum(ch.isalpha() for ch in text) >= 6 and len(text.split()) >= 2 and not CLOSING.match(text)

@@ -44,6 +44,8 @@ _MONTH_LINE = re.compile(
 )
 _MONTH_CELL = re.compile(r"^(?:(?:THÁNG|Tháng|tháng)\s+)?" + _MONTHS + r"\s*/\s*(\d{4})\s*:?$")
 _TAIL = re.compile(r"^(?:Nơi nhận|NƠI NHẬN)\b")
+# "Trên đây là kế hoạch ..." closes a directive.
+CLOSING = re.compile(r"^(?:Trên đây là|Trên đây là)\b", re.I)
 _SCHOOL_YEAR = re.compile(r"năm học\s+(\d{4})\s*[-–]\s*(\d{4})", re.I)
 
 
@@ -225,3 +227,13 @@ def heading_path(sections: list[Section], ordinal: int | None, width: int = 70) 
         parts.append(title if len(title) <= cut else title[: cut - 1].rstrip() + "…")
         ordinal = s.parent
     return " > ".join(reversed(parts))
+
+
+def is_framing(text: str, path: str = "") -> bool:
+    """Whether a passage frames its directive rather than saying anything: the recipients and
+    signature ("Nơi nhận"), the closing ("Trên đây là kế hoạch ... đề nghị ... thực hiện"), or a
+    lone sentence announcing what follows ("... xây dựng kế hoạch ... như sau:"). They repeat the
+    directive's title and issuer, so they match any question about it and answer none."""
+    body = text.strip()
+    return (path.endswith("Nơi nhận") or bool(_TAIL.match(body)) or bool(CLOSING.match(body))
+            or ("\n" not in body and body.endswith(":")))

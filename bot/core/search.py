@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from index.fold import fold
+from ingest.structure import is_framing
 from index.restore import Restorer
 from index.store import Store
 from index.vocabulary import Vocabulary
@@ -51,6 +52,7 @@ _WORD = re.compile(r"\w+")  # a token as FTS5's unicode61 tokenizer splits folde
 # Abbreviations as searched (folded, lower case) → their spelled-out words, folded.
 _SPELLED_OUT = {" ".join(_WORD.findall(fold(a).lower())): fold(e).lower().split() for a, e in ABBREVIATIONS.items()}
 ANSWER_TYPE_WEIGHT = 0.1  # on the fused 0..1 scale (README: the sweep 0, 0.05, 0.1 on both sets)
+FRAMING_PENALTY = 0.2  # a closing, a "như sau:" or the recipients (ingest.structure.is_framing)
 SAME_SECTION_PENALTY = 0.15  # so five pieces of one paragraph do not crowd out other sources
 SAME_DOCUMENT_PENALTY = 0.03
 SAVE_COUNTS_AFTER = 1.0  # seconds of counting worth keeping for the next process
@@ -190,7 +192,8 @@ class Searcher:
             for c in candidates
         }
         rows = self.store.chunk_rows(sorted(candidates))
-        hits = [Hit(c, s + (prefer(rows[c]) if prefer else 0.0) + _answer_type(query.intent, rows[c]),
+        hits = [Hit(c, s + (prefer(rows[c]) if prefer else 0.0) + _answer_type(query.intent, rows[c])
+                    - FRAMING_PENALTY * is_framing(rows[c]["text"], rows[c].get("path") or ""),
                     keyword.get(c, 0.0) / top_kw, dense.get(c, 0.0), 0.0, rows[c])
                 for c, s in scored.items() if c in rows]
         chosen = _diversify(hits, k)
