@@ -130,8 +130,17 @@ def find_dates(text: str, read: Callable[[DatePhrase], T | None] = lambda phrase
 
 def find_when(sentence: str) -> list[str]:
     """The phrases of a sentence that say when, as written, in order and each once: what an
-    answer to "khi nào" leads with."""
-    return list(dict.fromkeys(p.text for p in find_dates(sentence)))
+    answer to "khi nào" leads with. A time of the school year without a date ("vào cuối năm
+    học", "đầu học kỳ II") says when too, after the dates; no task is dated by it (tasks read
+    `find_dates`)."""
+    dated = find_dates(sentence)
+    periods = [m for m in _PERIOD.finditer(sentence)
+               if not any(p.start < m.end() and m.start() < p.end for p in dated)]
+    return list(dict.fromkeys([p.text for p in dated] + [m.group(0).strip() for m in periods]))
+
+
+_PERIOD = re.compile(rf"{_W}(?:(?:vào|trong|từ)\s+)?{PART}\s+(?:mỗi\s+)?(?:năm học|học kỳ|học kì|năm|tuần)"
+                     r"(?:\s+(?:I{1,2}|[12]|này|sau|tới))?(?![\w])", re.I)
 
 
 def dates_in(phrase: str) -> list[tuple[int, int, int | None]]:

@@ -95,3 +95,11 @@ def test_a_date_written_in_words_answers_when_but_is_no_deadline():
     assert find_when(sentence) == ["ngày 05 tháng 11 năm 2025"]
     assert find_deadlines(sentence, SY) == []
     assert find_when("Thời gian học 12 tháng 3 buổi một tuần") == []  # a duration, not a date
+
+
+def test_a_time_of_the_school_year_answers_when_but_is_no_deadline():
+    # "khi nào kiểm kê?" is answered by "vào cuối năm học", though no date is written.
+    sentence = "Kiểm kê đồ dùng vào cuối năm học, cân đo trẻ đầu học kỳ II và nộp báo cáo trước ngày 15/12."
+    assert find_when(sentence) == ["trước ngày 15/12", "vào cuối năm học", "đầu học kỳ II"]
+    assert [d.phrase for d in find_deadlines(sentence, SY)] == ["trước ngày 15/12"]
+    assert find_when("Năm học mới bắt đầu, các lớp ổn định nề nếp") == []
