@@ -82,6 +82,12 @@ def test_a_school_year_typed_short_is_read_as_directives_write_it():
     assert "2025" not in understand("năm học 25-27", restorer()).terms  # not a school year: as typed
 
 
+def test_an_age_typed_short_is_read_as_directives_write_it():
+    r = restorer()
+    assert understand("tre 5t chay nhanh bao nhieu giay", r).terms == understand("Trẻ 5 tuổi chạy nhanh bao nhiêu giây?", r).terms
+    assert "tuổi" not in understand("lớp có 12t", r).text  # no child is 12: not an age
+
+
 def test_staff_words_are_matched_with_their_diacritics():
     r = restorer()
     teachers = understand("mỗi lớp mấy cô", r)

@@ -19,6 +19,8 @@ _CHAT_BY_FOLD = {fold(k): v for k, v in CHAT_WORDS.items()}
 _STAFF_BY_WORDS = {k.lower(): v for k, v in STAFF_WORDS.items()}
 _TOKEN = re.compile(r"[^\W_]+(?:[&/][^\W_]+)*|\d+(?:[/,\.]\d+)*%?", re.UNICODE)
 _LETTERS_DIGITS = re.compile(r"^([^\W\d_]+)(\d+)$")
+# "trẻ 5t", "lớp 4t": a preschool age in chat (children are 1 to 6), as directives write it.
+_AGE = re.compile(r"^([1-6])t$", re.I)
 _VOWEL = re.compile(r"[aeiouy]")
 # "năm học 25-26", "nh 25-26": a school year in chat, as directives write it ("2025-2026").
 _SHORT_SCHOOL_YEAR = re.compile(r"(?i)\b(năm học|nam hoc|nh)\s*(\d{2})\s*[-–/]\s*(\d{2})\b")
@@ -191,6 +193,10 @@ def _expand(words: list[str]) -> tuple[list[str], list[str]]:
         m = _LETTERS_DIGITS.match(word)
         if m and fold(m.group(1)) in _ABBR_BY_FOLD:  # "hk1" → "hk 1"
             parts = [m.group(1), m.group(2)]
+        if age := _AGE.match(word):
+            expansions.append(f"{word} → {age.group(1)} tuổi")
+            out += [age.group(1), "tuổi"]
+            continue
         for part in parts:
             key = fold(part)
             full = _ABBR_BY_FOLD.get(key) if (part.isupper() or len(key) > 1) else None
