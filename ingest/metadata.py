@@ -51,10 +51,11 @@ _TITLE_WORDS = (
 _TITLE_LINE = re.compile(r"^(?P<word>" + "|".join(_TITLE_WORDS) + r")(?![\w])")
 # The signing authority that a quyết định names between its title and its legal bases.
 _AUTHORITY_LINE = re.compile(r"^(?:HIỆU TRƯỞNG|TRƯỞNG PHÒNG|GIÁM ĐỐC|CHỦ TỊCH|BỘ TRƯỞNG)\b")
+# The kind code in a directive's number ("36/KH-Ntr", "66/2025/NĐ-CP", "4222/QĐ-BGDĐT").
 _SYMBOL_KINDS = {
     "KH": "kế hoạch", "QĐ": "quyết định", "TB": "thông báo", "HD": "hướng dẫn",
     "BC": "báo cáo", "CT": "chỉ thị", "TTr": "tờ trình", "GM": "giấy mời", "NQ": "nghị quyết",
-    "CTr": "chương trình",
+    "CTr": "chương trình", "NĐ": "nghị định", "TT": "thông tư",
 }
 _BASIS_START = re.compile(r"^(?:Căn cứ|CĂN CỨ|Thực hiện|THỰC HIỆN|Theo đề nghị|Xét đề nghị)\b")
 # A basis line cites another document, by kind ("Thực hiện Công văn ...") or by number ("12/...").
@@ -321,11 +322,16 @@ def _kind(title: str, symbol: str, subject: str) -> str:
     m = _TITLE_LINE.match(title)
     if m:
         return m["word"].lower()
-    for part in symbol.split("/"):
-        code = part.split("-")[0]
+    return kind_of_number(symbol) or ("công văn" if subject else "")
+
+
+def kind_of_number(number: str) -> str:
+    """The kind a directive's number says by its code ("66/2025/NĐ-CP" → "nghị định"), or ""."""
+    for part in number.split("/"):
+        code = part.split("-")[0].strip()
         if code in _SYMBOL_KINDS:
             return _SYMBOL_KINDS[code]
-    return "công văn" if subject else ""
+    return ""
 
 
 def _school_year(subject: str, title: str, opening: str, body: list[str]) -> str:

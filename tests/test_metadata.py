@@ -138,6 +138,12 @@ def test_kind_from_symbol_when_there_is_no_title():
     assert m.issuer == "Phòng GD&ĐT huyện Mỹ Tú"
 
 
+def test_a_decree_or_circular_has_its_kind_from_its_number():
+    # A decree whose title page is lost keeps its number in the signature block's copy.
+    assert read_metadata("CHÍNH PHỦ\nSố: 66/2025/NĐ-CP\nHà Nội, ngày 12 tháng 3 năm 2025\n").kind == "nghị định"
+    assert read_metadata("BỘ GIÁO DỤC VÀ ĐÀO TẠO\nSố: 01/2024/TT-BGDĐT\nHà Nội, ngày 5 tháng 2 năm 2024\n").kind == "thông tư"
+
+
 def test_blank_number_still_gives_the_kind_from_its_symbol():
     m = read_metadata("Số: ......./KH-MN\nHà Nội, ngày tháng năm 2024\n")
     assert (m.number, m.kind, m.place, m.date) == ("", "kế hoạch", "Hà Nội", "")

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 
-from index.fold import fold, folded_words
+from index.fold import folded_words
 from index.units import places_in
+from ingest.metadata import kind_of_number
 
 # The words a directive's kind is written with, folded, in a question or a file name.
 KINDS: dict[str, str] = {
@@ -26,9 +27,6 @@ KINDS: dict[str, str] = {
     "huong dan": "hướng dẫn", "hd": "hướng dẫn",
     "van ban": "", "vb": "",  # a directive of any kind
 }
-# The kind code in a number ("66/2025/NĐ-CP", "36/KH-Ntr", "4222/QĐ-BGDĐT") is the kind's
-# abbreviation.
-_CODES = {word: kind for word, kind in KINDS.items() if " " not in word and kind}
 
 # "Nghị định 66", "Quyết định số 4222", "công văn 1239", "số 21": the number of a directive.
 REFERENCE = re.compile(r"(?i:\b(?:nghị định|nghị quyết|quyết định|thông tư|công văn|kế hoạch|chỉ thị|hướng dẫn"
@@ -88,8 +86,7 @@ def _is_directive(document: dict, kind: str, number: str) -> bool:
     own = (document.get("number") or "").strip()
     head = re.match(r"0*(\d+)\s*/", own)
     if head and head.group(1) == number:
-        code = next((c for c in re.findall(r"[a-z]+", fold(own)) if c in _CODES), "")
-        return not kind or kind == (document.get("kind") or _CODES.get(code, kind))
+        return not kind or kind == (document.get("kind") or kind_of_number(own) or kind)
     if own:
         return False
     # No number read from the text (a lost first page): the file's name may still say it.
