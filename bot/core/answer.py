@@ -11,6 +11,7 @@ from index.vocabulary import Vocabulary
 
 from .lexicon import ANSWER_LABELS, OPPOSITE_QUALIFIERS
 from .facts import FACT_INTENTS, asked_facts, money_unit, states_fact
+from .table_rows import header_of, with_header
 from .confidence import Confidence, decide, names_missing, numbers_missing, signals
 from .query import Query
 from .scope import Scope
@@ -204,7 +205,7 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
     if query.intent in FACT_INTENTS:
         held = LEAD_POOL_COVERAGE * max(h.coverage for h in close)
         close += [h for h in hits[3:LEAD_POOL] if h.coverage >= held]
-    sentences = {h.chunk_id: best_sentence(h.row["text"], query, vocabulary) for h in close}
+    sentences = {h.chunk_id: best_sentence(h.row["text"], query, vocabulary, h.row.get("path") or "") for h in close}
 
     def answers(h: Hit) -> bool:
         # A schedule's month answers "khi nào" too ("Trong tháng 1/2025: Tổng kết học kỳ I").
@@ -233,7 +234,7 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
     # Other documents' answers are looked for deeper than the citations go: a unit's own deadline
     # may sit in a long month section that ranks sixth.
     evidence = ranked[:RIVAL_POOL]
-    citations = [_citation(h, sentences.get(h.chunk_id) or best_sentence(h.row["text"], query, vocabulary),
+    citations = [_citation(h, sentences.get(h.chunk_id) or best_sentence(h.row["text"], query, vocabulary, h.row.get("path") or ""),
                            scope, library) for h in evidence]
     leads = _leads(query, evidence, citations, scope, tasks or {})
     # Sources in the order the answer names them, then the rest that score close enough to the
@@ -377,20 +378,22 @@ def _display_title(row: dict) -> str:
     return title if len(title) <= TITLE_WIDTH else title[:TITLE_WIDTH - 1].rsplit(" ", 1)[0] + "…"
 
 
-def best_sentence(text: str, query: Query, vocabulary: Vocabulary) -> str:
+def best_sentence(text: str, query: Query, vocabulary: Vocabulary, path: str = "") -> str:
     """The line or clause of a passage that holds most of the question and, when the question
     asks for a date, number or place, states one; widened to the next clause or two when the best
     one only introduces the fact ("… gồm:", a numbered heading) or when the fact it asks for is
-    stated just after it ("… gửi báo cáo quyết toán" / "trước ngày 20 tháng 7")."""
+    stated just after it ("… gửi báo cáo quyết toán" / "trước ngày 20 tháng 7"). A table row is
+    quoted with its columns' names (`path`: the passage's, which may hold the header)."""
     unit = money_unit(text) if query.intent in ("how_much", "how_many") else ""
 
     def shown(line: str) -> str:
         # A row of a table of amounts (cells, a number among them) is quoted with the unit the
         # table declares above it.
         row = unit and "\t" in line.strip("\t") and re.search(r"\t\s*\d", line)
-        return _display(line) + (f" (đơn vị tính: {unit.lower()})" if row else "")
+        return (labelled.get(line) or _display(line)) + (f" (đơn vị tính: {unit.lower()})" if row else "")
 
-    sentences = [s for s in map(shown, _SENTENCE_BREAK.split(text)) if any(c.isalnum() for c in s)]
+    labelled: dict[str, str] = {}  # a table row → the row with its columns' names
+    sentences = [s for s in map(shown, _pieces(text, header_of(text, path), labelled)) if any(c.isalnum() for c in s)]
     if not sentences:
         return text
     readings = [words for words in (query.words, query.synonym_words) if words]
@@ -407,6 +410,24 @@ def best_sentence(text: str, query: Query, vocabulary: Vocabulary) -> str:
     best = max(range(len(sentences)), key=score)
     start = best - 1 if best and _is_label(query.intent, sentences[best - 1]) else best
     return " ".join(sentences[start:_window_end(sentences, best, query.intent)])
+
+
+def _pieces(text: str, header: list[str], labelled: dict[str, str]) -> list[str]:
+    """The passage's sentences and clauses; a table row under `header` stays whole (its cells
+    may hold clauses of their own), its labelled form put in `labelled`."""
+    if not header:
+        return _SENTENCE_BREAK.split(text)
+    out: list[str] = []
+    rest: list[str] = []
+    for line in text.split("\n"):
+        if row := with_header(line, header):
+            out += _SENTENCE_BREAK.split("\n".join(rest)) if rest else []
+            rest = []
+            labelled[line] = row
+            out.append(line)
+        else:
+            rest.append(line)
+    return out + (_SENTENCE_BREAK.split("\n".join(rest)) if rest else [])
 
 
 def _labelled(intent: str, sentences: list[str], i: int) -> bool:
