@@ -75,6 +75,17 @@ class FileResult:
     ocr_pages: int = 0  # of them, the pages OCR read: fewer when OCR stopped at CONGVAN_MAX_OCR_PAGES
 
 
+@dataclass(frozen=True)
+class _DocumentIndex:
+    """The documents of one index generation and what is read from them."""
+    generation: int
+    documents: list[dict]  # store.document_facts()
+    units: list[dict]  # index.units.list_units
+    superseded: dict[int, dict]  # old document id → the newer one (scope.superseded)
+    places: dict[str, frozenset[int]]  # place and school names → documents (index.units.place_names)
+    numbered: dict[str, list[dict]]  # documents by the numbers they are named by (named.directives)
+
+
 class Congvan:
     def __init__(self, home: Path | str | None = None, embedder: str | Embedder | None = None,
                  clock: Clock | None = None, limits: Limits | None = None,
@@ -93,7 +104,7 @@ class Congvan:
         else:
             self._embedder_spec, self._embedder = None, embedder
         self._searcher: Searcher | None = None
-        self._documents_cache: tuple | None = None  # (generation, document facts, units, superseded)
+        self._documents_cache: _DocumentIndex | None = None
         self._per_document_cache: tuple[int, dict] = (-1, {})
 
     @property
@@ -292,7 +303,7 @@ class Congvan:
     def units(self) -> list[dict]:
         """Schools and offices the loaded documents come from: name, kind ("school" | "office"),
         district, documents (count), document_ids."""
-        return self._document_index()[2]
+        return self._document_index().units
 
     @_snapshot
     def resolve_unit(self, text: str) -> dict | None:
@@ -341,22 +352,22 @@ class Congvan:
         rows = self.store.chunk_rows(sorted({t["chunk_id"] for t in tasks if t["chunk_id"]}))
         return compose_agenda(query, month, tasks, rows, scope, self.store.db["documents"].count)
 
-    def _document_index(self) -> tuple:
-        """(generation, document facts, units, superseded, place names, documents by number), read once per index
-        generation: every question and every unit lookup needs them."""
+    def _document_index(self) -> _DocumentIndex:
+        """What every question and every unit lookup needs of the documents, read once per index
+        generation."""
         generation = self.store.generation()
         cached = self._documents_cache  # once: another thread may replace it meanwhile
-        if cached is None or cached[0] != generation:
+        if cached is None or cached.generation != generation:
             documents = self.store.document_facts()
-            cached = (generation, documents, unit_lists.list_units(documents), superseded(documents),
-                      unit_lists.place_names(documents), directives(documents))
-            if self._documents_cache is None or self._documents_cache[0] < generation:
+            cached = _DocumentIndex(generation, documents, unit_lists.list_units(documents), superseded(documents),
+                                    unit_lists.place_names(documents), directives(documents))
+            if self._documents_cache is None or self._documents_cache.generation < generation:
                 self._documents_cache = cached  # a question on an older snapshot keeps its own
         return cached
 
     def known_names(self) -> Collection[str]:
         """The places and schools the loaded directives name (index.units.place_names)."""
-        return self._document_index()[4].keys()
+        return self._document_index().places.keys()
 
     def document_text(self, document_id: int) -> str:
         """A document's title, issuer, file name and text: the answer checks the names and the
@@ -392,10 +403,10 @@ class Congvan:
         return cache[(what, document_id)]
 
     def _scope(self, unit: str | None, today: date | None, asked_year: str, question: str = "") -> Scope:
-        _, documents, units, replaced, places, numbered = self._document_index()
-        found = unit_lists.resolve(unit, units) if unit else None
-        return build_scope(documents, found, unit_lists.scope(found, units) if found else [], today, asked_year,
-                           replaced, named_documents(question, numbered, places))
+        index = self._document_index()
+        found = unit_lists.resolve(unit, index.units) if unit else None
+        return build_scope(index.documents, found, unit_lists.scope(found, index.units) if found else [], today,
+                           asked_year, index.superseded, named_documents(question, index.numbered, index.places))
 
     def _tasks_of(self, hits) -> dict[int, list[dict]]:
         chunk_ids = {h.chunk_id for h in hits}
