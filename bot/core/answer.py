@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
 from typing import Collection, Protocol
 
 import prompts
@@ -220,15 +221,20 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
 
     best = max(close, key=lead_key)
     ranked = [best] + [h for h in hits if h is not best]
-    lead_sentence = sentences[best.chunk_id]
     readings = [words for words in (query.words, query.synonym_words) if words]
-    document_text = library.document_text(best.row["document_id"]) if library else ""
-    sure = decide(signals(ranked, states_fact(query.intent, lead_sentence), query.intent in FACT_INTENTS,
-                          min((vocabulary.unknown_share(words) for words in readings), default=0.0),
-                          min((vocabulary.rarest_missing(words, best.chunk_id) for words in readings), default=0.0),
-                          numbers_missing(query.original, _numbered_as(best.row), document_text),
-                          names_missing(query.original, document_text, library.known_names() if library else ()),
-                          bool(scope and best.row["document_id"] in scope.named_documents)))
+    unknown = min((vocabulary.unknown_share(words) for words in readings), default=0.0)
+
+    def judge(lead: Hit, sentence: str) -> Confidence:
+        """How sure an answer led by this passage's sentence would be."""
+        document_text = library.document_text(lead.row["document_id"]) if library else ""
+        return decide(signals([lead] + [h for h in hits if h is not lead], states_fact(query.intent, sentence),
+                              query.intent in FACT_INTENTS, unknown,
+                              min((vocabulary.rarest_missing(words, lead.chunk_id) for words in readings), default=0.0),
+                              numbers_missing(query.original, _numbered_as(lead.row), document_text),
+                              names_missing(query.original, document_text, library.known_names() if library else ()),
+                              bool(scope and lead.row["document_id"] in scope.named_documents)))
+
+    sure = judge(best, sentences[best.chunk_id])
     if sure.level == "none":
         return _no_answer(query, searched, document_count, sure)
     # Other documents' answers are looked for deeper than the citations go: a unit's own deadline
@@ -236,7 +242,16 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
     evidence = ranked[:RIVAL_POOL]
     citations = [_citation(h, sentences.get(h.chunk_id) or best_sentence(h.row["text"], query, vocabulary, h.row.get("path") or ""),
                            scope, library) for h in evidence]
-    leads = _leads(query, evidence, citations, scope, tasks or {})
+    def answers_alone(h: Hit, sentence: str) -> bool:
+        # Another document's different fact answers too only where that document is about what
+        # the question names (not another year's, age's or province's) and the fact is not the
+        # date the document itself was signed.
+        document_text = library.document_text(h.row["document_id"]) if library else ""
+        return not (numbers_missing(query.original, _numbered_as(h.row), document_text)
+                    or names_missing(query.original, document_text, library.known_names() if library else ())
+                    or (query.intent == "when" and _is_dateline(h.row, sentence)))
+
+    leads = _leads(query, evidence, citations, scope, tasks or {}, answers_alone)
     # Sources in the order the answer names them, then the rest that score close enough to the
     # first, by relevance.
     named = [lead.citation for lead in leads]
@@ -247,6 +262,13 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
         lead.citation = number
     return Answer(question=query.original, abstained=False, confidence=sure.level, searched=searched,
                   leads=leads, citations=citations, documents=document_count, signals=_signals(sure))
+
+
+def _is_dateline(row: dict, sentence: str) -> bool:
+    """The sentence is the directive's own place and date ("Ninh Lai, ngày 15 tháng 9 năm 2025"),
+    which says when it was signed, not when anything in it is due."""
+    dateline = " ".join((row.get("date_text") or "").split())
+    return bool(dateline) and dateline in " ".join(sentence.split())
 
 
 def _numbered_as(row: dict) -> str:
@@ -275,8 +297,9 @@ def _reading(query: Query) -> Reading:
 
 
 def _leads(query: Query, evidence: list[Hit], citations: list[Citation], scope: Scope | None,
-           tasks: dict[int, list[dict]]) -> list[Lead]:
-    """The fact from the best passage, and from each other document that answers nearly as well."""
+           tasks: dict[int, list[dict]], answers_alone: Callable[[Hit, str], bool] = lambda h, s: True) -> list[Lead]:
+    """The fact from the best passage, and from each other document that answers nearly as well
+    and would answer on its own (`answers_alone(hit, sentence)`)."""
     top = evidence[0].coverage
     # A question that names its directive or place ("ở Vĩnh Long") is not answered differently
     # by another province's resolution.
@@ -286,7 +309,7 @@ def _leads(query: Query, evidence: list[Hit], citations: list[Citation], scope: 
         doc = hit.row["document_id"]
         if doc in seen or hit.coverage < top - RIVAL_COVERAGE_GAP or (named and doc not in named):
             continue
-        if out and not states_fact(query.intent, citation.sentence):
+        if out and not (states_fact(query.intent, citation.sentence) and answers_alone(hit, citation.sentence)):
             continue
         seen.add(doc)
         lead = lead_of(query.intent, citation.sentence, hit.row, i, scope)

@@ -13,6 +13,7 @@ import re
 from index.fold import fold
 
 _VALUE = re.compile(r"^[\d\s.,/%:()+-]+$")
+_MOTTO = re.compile(r"cong hoa xa hoi chu nghia|doc lap\W+tu do")
 _NUMBERING = {"tt", "stt", "so tt", "so thu tu"}  # the column that only numbers the rows
 
 
@@ -25,8 +26,11 @@ def header_of(text: str, path: str = "") -> list[str]:
     for line in text.split("\n"):
         if "\t" in line.strip("\t"):
             cells = [cell.strip() for cell in line.split("\t")]
-            # The first row of cells is the header when it names, not when it holds values.
-            return [] if any(_VALUE.match(cell) for cell in cells if cell) else cells
+            # The first row of cells is the header when it names, not when it holds values, nor
+            # when it is the directive's own heading (issuer beside the national motto).
+            if any(_VALUE.match(cell) or _MOTTO.search(fold(cell)) for cell in cells if cell):
+                return []
+            return cells
     return []
 
 

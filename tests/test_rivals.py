@@ -1,0 +1,33 @@
+"""Where documents differ the answer lists each one's fact; a document whose different "fact" is the
+date it was signed, or which is about another year, age or place than the question, is not one."""
+from bot.core.answer import _is_dateline, _leads, citation_of
+from bot.core.query import understand
+from bot.core.search import Hit
+
+
+def _row(document_id: int, text: str, date_text: str = "") -> dict:
+    return {"document_id": document_id, "file_name": f"{document_id}.txt", "title": f"Kế hoạch {document_id}",
+            "issuer": f"Trường MN {document_id}", "number": "", "date": "", "date_text": date_text, "path": "",
+            "text": text, "start": 0, "end": len(text), "school_year": "2025-2026", "unit": "", "month": ""}
+
+
+def _evidence(*rows: dict) -> tuple[list[Hit], list]:
+    hits = [Hit(i, 1.0 - i / 10, 1.0, 0.9, 0.5, row) for i, row in enumerate(rows)]
+    return hits, [citation_of(h.row, h.row["text"], h.score) for h in hits]
+
+
+def test_the_directives_own_dateline_is_when_it_was_signed():
+    row = _row(2, "", "Hoa Sen, ngày 15 tháng 9 năm 2025")
+    assert _is_dateline(row, "Số: 36/KH-MNHS Hoa Sen, ngày 15 tháng 9  năm 2025")
+    assert not _is_dateline(row, "Các lớp nộp báo cáo trước ngày 15/10/2025")
+    assert not _is_dateline(_row(3, ""), "Hoa Sen, ngày 15 tháng 9 năm 2025")  # no dateline read
+
+
+def test_a_document_that_would_not_answer_alone_is_no_rival():
+    query = understand("Các lớp tổng vệ sinh khi nào?")
+    hits, citations = _evidence(_row(1, "Các lớp tổng vệ sinh vào chiều thứ Sáu hằng tuần."),
+                                _row(2, "Các lớp tổng vệ sinh trước ngày 05/9/2025."))
+    both = _leads(query, hits, citations, None, {})
+    assert [lead.doc_id for lead in both] == [1, 2]  # they differ: each is shown
+    alone = _leads(query, hits, citations, None, {}, lambda hit, sentence: hit.row["document_id"] != 2)
+    assert [lead.doc_id for lead in alone] == [1]
