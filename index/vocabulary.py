@@ -94,13 +94,17 @@ class Vocabulary:
         number = self._ids.get(key)
         return math.log(1 + self.size / (1 + (self._df[number] if number is not None else 0)))
 
-    def coverage(self, words: list[str], chunk_id: int) -> float:
+    def coverage(self, words: list[str], chunk_id: int, text: str | None = None) -> float:
         """Share of the question's information (IDF-weighted words and adjacent pairs) in a chunk.
 
         `words` are the question's content words with "" at gaps; a word typed with diacritics
-        must match with them, one typed without matches any accented form.
+        must match with them, one typed without matches any accented form. `text`: the chunk's
+        counted words, when the caller holds them (else they are read through `text_of`). The
+        same as `text_coverage` of that text, whose every word and pair was counted, from the
+        chunk's key numbers, made once while the chunk is among the recent ones: the same
+        passages come back question after question.
         """
-        held = self.keys.get(chunk_id)
+        held = self.keys.get(chunk_id, text=text)
         if held is None:
             return 0.0
 
@@ -163,12 +167,13 @@ class _RecentKeys:
         self._held: OrderedDict[int, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, chunk_id: int, default: np.ndarray | None = None) -> np.ndarray | None:
+    def get(self, chunk_id: int, default: np.ndarray | None = None, text: str | None = None) -> np.ndarray | None:
         with self._lock:
             if chunk_id in self._held:
                 self._held.move_to_end(chunk_id)
                 return self._held[chunk_id]
-        text = self._vocabulary.text_of(chunk_id)
+        if text is None:
+            text = self._vocabulary.text_of(chunk_id)
         if text is None:
             return default
         numbers = self._vocabulary.numbers(text)

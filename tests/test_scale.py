@@ -132,6 +132,22 @@ def test_a_chunk_s_words_are_made_from_its_text_when_asked_for_and_uncounted_by_
     assert saved.size == 1 and saved.chunks_with("~boi") == 0 and saved.chunks_with("~tre") == 1
 
 
+def test_a_counted_chunk_s_coverage_from_its_kept_words_is_that_of_its_text():
+    # Search judges its passages from their kept word numbers (made once from the row's text,
+    # nothing read from the store) and must judge them as the text itself would be judged.
+    from index.vocabulary import Vocabulary
+
+    texts = {1: "Hạn nộp hồ sơ tuyển sinh vào lớp 1 trước ngày 15/7", 2: "Nộp báo cáo về Phòng GDĐT"}
+    vocabulary = Vocabulary(list(texts.items()), {"gdđt": "giáo dục và đào tạo"}, lambda chunk_id: None)
+    asked = (["hạn", "nộp", "hồ", "sơ"], ["han", "nop", "", "ho", "so"], ["nộp", "bao", "cao", "giáo", "dục"],
+             ["nop", "hồ", "sơ", "", "phòng"], ["bơi"])
+    for words in asked:
+        for chunk_id, text in texts.items():
+            assert vocabulary.coverage(words, chunk_id, text) == vocabulary.text_coverage(words, text)
+    assert vocabulary.coverage(["hạn", "nộp"], 1, texts[1]) == 1.0 and vocabulary.coverage(["bơi"], 1, texts[1]) == 0.0
+    assert 0 < vocabulary.coverage(["nộp", "bao", "cao", "giáo", "dục"], 2, texts[2]) <= 1
+
+
 # Other districts' schools, as a province's library holds their copies of one plan.
 _SCHOOLS = ("AN BÌNH", "BÌNH MINH", "CẨM HÀ", "DIÊN KHÁNH", "GIA LỘC", "HẢI HÒA", "HƯƠNG SƠN", "KIM ĐỨC",
             "LẠC HƯNG", "LÂM SƠN", "MINH KHÁNH", "NGỌC LÂM", "PHÚ LỘC", "QUANG TRUNG", "TÂN PHÚ", "THANH XUÂN",

@@ -420,6 +420,7 @@ def best_sentence(text: str, query: Query, vocabulary: Vocabulary, path: str = "
     if not sentences:
         return text
     readings = [words for words in (query.words, query.synonym_words) if words]
+    opposite = _opposite_phrases(query.text)
 
     def score(i: int) -> float:
         sentence = sentences[i]
@@ -427,7 +428,7 @@ def best_sentence(text: str, query: Query, vocabulary: Vocabulary, path: str = "
         return (max((vocabulary.text_coverage(words, sentence) for words in readings), default=0.0)
                 + STATES_ASKED_BONUS * states
                 + LABELLED_BONUS * (states and _labelled(query.intent, sentences, i))
-                - CONTRADICTION_PENALTY * _contradicts(query.text, sentence)
+                - CONTRADICTION_PENALTY * _contradicts(opposite, sentence)
                 - 0.0005 * len(sentence))
 
     best = max(range(len(sentences)), key=score)
@@ -485,15 +486,20 @@ def _window_end(sentences: list[str], best: int, intent: str) -> int:
     return end
 
 
-def _contradicts(question: str, sentence: str) -> bool:
+def _opposite_phrases(question: str) -> list[str]:
+    """The question's qualified numbers qualified the opposite way, folded: " duoi 24" for "trên
+    24". Read once for a passage, not again for each of its sentences."""
+    asked = f" {fold(question)} "
+    return [f" {theirs} {number}" for a, b in OPPOSITE_QUALIFIERS for mine, theirs in ((a, b), (b, a))
+            for number in re.findall(rf" {mine} (\d+)", asked)]
+
+
+def _contradicts(opposite: list[str], sentence: str) -> bool:
     """The sentence qualifies a number of the question the opposite way ("dưới 24" for "trên 24")."""
-    asked, said = f" {fold(question)} ", f" {fold(sentence)} "
-    for a, b in OPPOSITE_QUALIFIERS:
-        for mine, theirs in ((a, b), (b, a)):
-            for number in re.findall(rf" {mine} (\d+)", asked):
-                if f" {theirs} {number}" in said:
-                    return True
-    return False
+    if not opposite:
+        return False
+    said = f" {fold(sentence)} "
+    return any(phrase in said for phrase in opposite)
 
 
 def _display(sentence: str) -> str:

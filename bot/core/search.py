@@ -13,6 +13,7 @@ import pickle
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -406,7 +407,7 @@ def coverage(vocabulary: Vocabulary, query: Query, row: dict) -> float:
     """How much of the question a chunk holds, read as typed or with staff-room words in directive terms."""
     readings = [words for words in (query.words, query.synonym_words) if words]
     text = " ".join((row["text"], row["path"], row["issuer"], row["title"]))  # the words counted for it
-    return max((vocabulary.text_coverage(words, text) for words in readings), default=0.0)
+    return max((vocabulary.coverage(words, row["id"], text) for words in readings), default=0.0)
 
 
 def trace(query: Query, hits: list[Hit]) -> dict:
@@ -509,15 +510,22 @@ def _answer_type(intent: str, row: dict) -> float:
 
 
 def _diversify(hits: list[Hit], k: int) -> list[Hit]:
+    """The k best hits, each chosen by its score less a penalty for every hit chosen before it
+    from its section and from its document (counted as they are chosen, not recounted for
+    every hit of the pool at every step)."""
     chosen: list[Hit] = []
     pool = sorted(hits, key=lambda h: h.score, reverse=True)[: k * 4]
+    in_section: Counter = Counter()
+    in_document: Counter = Counter()
+
+    def adjusted(h: Hit) -> float:
+        document = h.row["document_id"]
+        return (h.score - SAME_SECTION_PENALTY * in_section[document, h.row["section_ordinal"]]
+                - SAME_DOCUMENT_PENALTY * in_document[document])
     while pool and len(chosen) < k:
-        def adjusted(h: Hit) -> float:
-            same_section = sum(1 for c in chosen if c.row["document_id"] == h.row["document_id"]
-                               and c.row["section_ordinal"] == h.row["section_ordinal"])
-            same_doc = sum(1 for c in chosen if c.row["document_id"] == h.row["document_id"])
-            return h.score - SAME_SECTION_PENALTY * same_section - SAME_DOCUMENT_PENALTY * same_doc
         best = max(pool, key=adjusted)
         pool.remove(best)
         chosen.append(best)
+        in_section[best.row["document_id"], best.row["section_ordinal"]] += 1
+        in_document[best.row["document_id"]] += 1
     return chosen
