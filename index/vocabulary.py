@@ -15,6 +15,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -26,6 +27,14 @@ from .fold import fold, has_diacritics, word_tokens
 
 # Chunks whose own words are kept: a few questions' worth of passages.
 RECENT_CHUNKS = 2048
+
+
+@dataclass(frozen=True)
+class Weights:
+    """A question's words and adjacent pairs as the statistics key them, each with its IDF:
+    weighed once a question, then measured against each passage and sentence (`Vocabulary.weigh`)."""
+    singles: tuple[tuple[str, float], ...]
+    pairs: tuple[tuple[str, float], ...]
 
 
 class Vocabulary:
@@ -94,16 +103,23 @@ class Vocabulary:
         number = self._ids.get(key)
         return math.log(1 + self.size / (1 + (self._df[number] if number is not None else 0)))
 
-    def coverage(self, words: list[str], chunk_id: int, text: str | None = None) -> float:
-        """Share of the question's information (IDF-weighted words and adjacent pairs) in a chunk.
+    def weigh(self, words: list[str]) -> Weights:
+        """The weights `coverage` measures a passage by. `words` are the question's content words
+        with "" at gaps; a word typed with diacritics must match with them, one typed without
+        matches any accented form."""
+        singles = [_key(w) for w in words if w]
+        pairs = [_pair_key(a, b) for a, b in zip(words, words[1:]) if a and b]
+        return Weights(self._weighed(singles), self._weighed(pairs))
 
-        `words` are the question's content words with "" at gaps; a word typed with diacritics
-        must match with them, one typed without matches any accented form. `text`: the chunk's
-        counted words, when the caller holds them (else they are read through `text_of`). The
-        same as `text_coverage` of that text, whose every word and pair was counted, from the
-        chunk's key numbers, made once while the chunk is among the recent ones: the same
-        passages come back question after question.
-        """
+    def _weighed(self, keys: list[str]) -> tuple[tuple[str, float], ...]:
+        return tuple((key, self.idf(key)) for key in keys)
+
+    def coverage(self, weights: Weights, chunk_id: int, text: str | None = None) -> float:
+        """Share of the question's information (IDF-weighted words and adjacent pairs, `weigh`)
+        in a chunk. `text`: the chunk's counted words, when the caller holds them (else they are
+        read through `text_of`). The same as `text_coverage` of that text, whose every word and
+        pair was counted, from the chunk's key numbers, made once while the chunk is among the
+        recent ones: the same passages come back question after question."""
         held = self.keys.get(chunk_id, text=text)
         if held is None:
             return 0.0
@@ -114,16 +130,16 @@ class Vocabulary:
                 return False
             i = int(np.searchsorted(held, number))
             return i < len(held) and held[i] == number
-        return self._coverage(words, holds)
+        return self._coverage(weights, holds)
 
-    def text_coverage(self, words: list[str], text: str) -> float:
+    def text_coverage(self, weights: Weights, text: str) -> float:
         """The same measure for any piece of text, e.g. one sentence of a chunk."""
-        return self._coverage(words, self._keys_of(text).__contains__)
+        return self._coverage(weights, self._keys_of(text).__contains__)
 
     def unknown_share(self, words: list[str]) -> float:
         """Share of the question's weight in words that no chunk contains at all: a question
         about a subject, place or age the documents never mention."""
-        return self._share([_key(w) for w in words if w], lambda key: self._df_of(key) == 0)
+        return self._share(self._weighed([_key(w) for w in words if w]), lambda key: self._df_of(key) == 0)
 
     def rarest_missing(self, words: list[str], chunk_id: int) -> float:
         """The rarest word of the question that the corpus knows but this chunk lacks, as its IDF
@@ -138,14 +154,13 @@ class Vocabulary:
         number = self._ids.get(key)
         return self._df[number] if number is not None else 0
 
-    def _coverage(self, words: list[str], holds: Callable[[str], bool]) -> float:
-        singles = [_key(w) for w in words if w]
-        pairs = [_pair_key(a, b) for a, b in zip(words, words[1:]) if a and b]
-        return 0.5 * self._share(singles, holds) + 0.5 * self._share(pairs or singles, holds)
+    def _coverage(self, weights: Weights, holds: Callable[[str], bool]) -> float:
+        return 0.5 * self._share(weights.singles, holds) + 0.5 * self._share(weights.pairs or weights.singles, holds)
 
-    def _share(self, items: list[str], holds: Callable[[str], bool]) -> float:
-        total = sum(self.idf(i) for i in items)
-        return sum(self.idf(i) for i in items if holds(i)) / total if total else 0.0
+    @staticmethod
+    def _share(items: tuple[tuple[str, float], ...], holds: Callable[[str], bool]) -> float:
+        total = sum(weight for _, weight in items)
+        return sum(weight for key, weight in items if holds(key)) / total if total else 0.0
 
 
 def _key(word: str) -> str:

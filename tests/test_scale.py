@@ -123,7 +123,8 @@ def test_a_chunk_s_words_are_made_from_its_text_when_asked_for_and_uncounted_by_
     texts = {1: "Trẻ học bơi lội tại hồ bơi", 2: "Khám sức khỏe cho trẻ"}
     vocabulary = Vocabulary(list(texts.items()), {}, texts.get)
     assert vocabulary.size == 2 and vocabulary.chunks_with("~tre") == 2
-    assert vocabulary.coverage(["bơi", "lội"], 1) == 1.0 and vocabulary.coverage(["bơi", "lội"], 2) == 0.0
+    swimming = vocabulary.weigh(["bơi", "lội"])
+    assert vocabulary.coverage(swimming, 1) == 1.0 and vocabulary.coverage(swimming, 2) == 0.0
     saved = pickle.loads(pickle.dumps(vocabulary))  # as the next process loads it: no texts yet
     assert saved.keys.get(1) is None
     saved.text_of = texts.get
@@ -141,11 +142,12 @@ def test_a_counted_chunk_s_coverage_from_its_kept_words_is_that_of_its_text():
     vocabulary = Vocabulary(list(texts.items()), {"gdđt": "giáo dục và đào tạo"}, lambda chunk_id: None)
     asked = (["hạn", "nộp", "hồ", "sơ"], ["han", "nop", "", "ho", "so"], ["nộp", "bao", "cao", "giáo", "dục"],
              ["nop", "hồ", "sơ", "", "phòng"], ["bơi"])
-    for words in asked:
+    for words in map(vocabulary.weigh, asked):
         for chunk_id, text in texts.items():
             assert vocabulary.coverage(words, chunk_id, text) == vocabulary.text_coverage(words, text)
-    assert vocabulary.coverage(["hạn", "nộp"], 1, texts[1]) == 1.0 and vocabulary.coverage(["bơi"], 1, texts[1]) == 0.0
-    assert 0 < vocabulary.coverage(["nộp", "bao", "cao", "giáo", "dục"], 2, texts[2]) <= 1
+    assert vocabulary.coverage(vocabulary.weigh(["hạn", "nộp"]), 1, texts[1]) == 1.0
+    assert vocabulary.coverage(vocabulary.weigh(["bơi"]), 1, texts[1]) == 0.0
+    assert 0 < vocabulary.coverage(vocabulary.weigh(["nộp", "bao", "cao", "giáo", "dục"]), 2, texts[2]) < 1
 
 
 # Other districts' schools, as a province's library holds their copies of one plan.

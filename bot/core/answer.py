@@ -419,13 +419,13 @@ def best_sentence(text: str, query: Query, vocabulary: Vocabulary, path: str = "
     sentences = [s for s in map(shown, _pieces(text, header_of(text, path), labelled)) if any(c.isalnum() for c in s)]
     if not sentences:
         return text
-    readings = [words for words in (query.words, query.synonym_words) if words]
+    readings = [vocabulary.weigh(words) for words in (query.words, query.synonym_words) if words]
     opposite = _opposite_phrases(query.text)
 
     def score(i: int) -> float:
         sentence = sentences[i]
         states = states_fact(query.intent, sentence)
-        return (max((vocabulary.text_coverage(words, sentence) for words in readings), default=0.0)
+        return (max((vocabulary.text_coverage(weights, sentence) for weights in readings), default=0.0)
                 + STATES_ASKED_BONUS * states
                 + LABELLED_BONUS * (states and _labelled(query.intent, sentences, i))
                 - CONTRADICTION_PENALTY * _contradicts(opposite, sentence)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 from index.fold import fold
 
@@ -28,7 +29,14 @@ def skeleton(text: str) -> frozenset[str]:
 
 def passage_skeleton(row: dict) -> frozenset[str]:
     """The skeleton of the words a reader meets in a passage: its text, heading path and document."""
-    return skeleton(" ".join((row["text"], row["path"], row["issuer"], row["title"])))
+    return _met_skeleton(" ".join((row["text"], row["path"], row["issuer"], row["title"])))
+
+
+@lru_cache(maxsize=1024)
+def _met_skeleton(text: str) -> frozenset[str]:
+    # Kept for the passages met lately: the confidence signals read twenty or so a question, and
+    # the same passages come back question after question.
+    return skeleton(text)
 
 
 def signature(words: frozenset[str]) -> int:
@@ -38,8 +46,9 @@ def signature(words: frozenset[str]) -> int:
 
 def near_copy(a: frozenset[str], b: frozenset[str]) -> bool:
     """Whether two skeletons are of near-copies (two passages of only names and numbers are)."""
-    union = len(a | b)
-    return not union or len(a & b) / union >= SAME
+    shared = len(a & b)
+    union = len(a) + len(b) - shared
+    return not union or shared / union >= SAME
 
 
 class Distinct:

@@ -24,7 +24,7 @@ from index.fold import fold
 from ingest.structure import is_framing
 from index.restore import Restorer
 from index.store import Store
-from index.vocabulary import Vocabulary
+from index.vocabulary import Vocabulary, Weights
 
 from .copies import signature, skeleton
 from .facts import FACT_INTENTS, states_fact
@@ -206,8 +206,9 @@ class Searcher:
             hit.after = later
         # Judged only for the passages returned: judging every candidate cost more than the search.
         vocabulary = self.vocabulary()
+        weights = [vocabulary.weigh(words) for words in (query.words, query.synonym_words) if words]
         for hit in chosen:
-            hit.coverage = coverage(vocabulary, query, hit.row)
+            hit.coverage = coverage(vocabulary, weights, hit.row)
         return chosen
 
     def _keyword(self, query: Query) -> tuple[dict[int, float], list[int]]:
@@ -403,11 +404,11 @@ class Searcher:
         return scores
 
 
-def coverage(vocabulary: Vocabulary, query: Query, row: dict) -> float:
-    """How much of the question a chunk holds, read as typed or with staff-room words in directive terms."""
-    readings = [words for words in (query.words, query.synonym_words) if words]
+def coverage(vocabulary: Vocabulary, readings: list[Weights], row: dict) -> float:
+    """How much of the question a chunk holds, read as typed or with staff-room words in directive
+    terms (`readings`: each weighed by `Vocabulary.weigh`)."""
     text = " ".join((row["text"], row["path"], row["issuer"], row["title"]))  # the words counted for it
-    return max((vocabulary.coverage(words, row["id"], text) for words in readings), default=0.0)
+    return max((vocabulary.coverage(weights, row["id"], text) for weights in readings), default=0.0)
 
 
 def trace(query: Query, hits: list[Hit]) -> dict:
