@@ -149,8 +149,51 @@ def read_metadata(text: str) -> Metadata:
     else:
         meta.issuer = _acting_body(opening, meta.place)
     meta.kind = _kind(meta.title, symbol, meta.subject)
+    _take_properties(meta, lines[:_MAX_PROPERTY_LINES])
     meta.school_year = _school_year(meta.subject, meta.title, opening, lines[end:])
     return meta
+
+
+# --- a crawled page's table of the document's properties ----------------------------------------
+
+# Legal-text sites (vbpl.vn, thuvienphapluat.vn, vanban.chinhphu.vn) put a table of the
+# document's properties above its text: "Số hiệu | 182/2026/NĐ-CP", "Ngày ban hành | 22/05/2026".
+# Where a page has one it says what the header says, and often the header itself is further
+# down or missing; a field the table states wins over one read from the text.
+_PROPERTIES = {"số hiệu": "number", "số ký hiệu": "number", "ký hiệu": "number", "loại văn bản": "kind",
+               "cơ quan ban hành": "issuer", "nơi ban hành": "place", "ngày ban hành": "date",
+               "trích yếu": "subject"}
+_MAX_PROPERTY_LINES = 80
+_PROPERTY_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+
+
+def _take_properties(meta: Metadata, lines: list[str]) -> None:
+    found: dict[str, str] = {}
+    for line in lines:
+        cells = [_tidy(cell) for cell in line.split("\t")]
+        if len(cells) == 2 and cells[1]:
+            label = unicodedata.normalize("NFC", cells[0]).lower().replace(":", " ")
+            field = _PROPERTIES.get(" ".join(label.split()))
+            if field and field not in found:
+                found[field] = cells[1]
+    if len(found) < 2:  # one matching row is a table about something else
+        return
+    if number := found.get("number", ""):
+        if re.match(r"^\d+\s*/\s*\S", number):
+            meta.number = re.sub(r"\s+", "", number)
+    if date := _PROPERTY_DATE.match(found.get("date", "")):
+        day, month, year = (int(g) for g in date.groups())
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            meta.date, meta.date_text = f"{year:04d}-{month:02d}-{day:02d}", found["date"]
+    if place := found.get("place", ""):
+        meta.place = place
+    if issuer := found.get("issuer", ""):
+        meta.issuer_lines = [issuer.upper()]
+        meta.issuer = _display_issuer(meta.issuer_lines)
+    if subject := found.get("subject", ""):
+        meta.subject = subject.rstrip(" .;")
+    kind = _TITLE_LINE.match(found.get("kind", "").upper())
+    meta.kind = kind["word"].lower() if kind else (kind_of_number(meta.number) or meta.kind)
 
 
 # --- finding the header ---------------------------------------------------------------------

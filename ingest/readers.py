@@ -489,6 +489,8 @@ _MD_RULE = re.compile(r"^(?:[-=_]\s*){3,}$")
 _MD_RULE_IN_CELL = re.compile(r"(?:^|\s)[-=_]{3,}(?=\s|$)")
 _MD_TABLE_SEPARATOR = re.compile(r"^\|?(?:\s*:?-+:?\s*\|)+\s*(?::?-+:?)?\s*$")
 _MD_EMPTY_EMPHASIS = re.compile(r"^[*_\s]+$")
+# "---", then "key: value" lines (and their indented or "- " list values), then "---" or "...".
+_MD_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(?:[\w-]+:.*\n|[ \t]+.*\n|[ \t]*-.*\n|[ \t]*\n)*?(?:---|\.\.\.)[ \t]*(?:\n|\Z)")
 # Lines that open a paragraph of their own: headings, list items, numbered clauses.
 _MD_BLOCK_START = re.compile(
     r"^(?:#{1,6}\s|[-+•]\s|[-+•]$|\*\s|\d+(?:\.\d+)*[.)]\s|[a-zđ][)]\s|[IVXLC]+\.\s"
@@ -500,11 +502,13 @@ _FULL_LINE = 60
 
 
 def read_markdown(text: str) -> str:
-    """Markdown crawl -> one paragraph a line, table rows as tab-joined cells."""
+    """Markdown crawl -> one paragraph a line, table rows as tab-joined cells. A site's front
+    matter (the YAML block between "---" lines that static-site pages start with) is the page's
+    settings, not the directive."""
     lines: list[str] = []
     row: list[list[str]] = []  # the cells ended so far in this row, each a list of paragraphs
     pending: list[str] = []  # paragraphs since the last "|"
-    for item in _markdown_items(text.split("\n")):
+    for item in _markdown_items(_without_front_matter(text).split("\n")):
         if isinstance(item, int):  # a run of lone "|" lines
             row.append(pending)
             pending = []
@@ -516,6 +520,11 @@ def read_markdown(text: str) -> str:
     lines.extend(_row_lines(row))
     lines.extend(pending)  # after a table's last "|" comes ordinary text
     return "\n".join(_strip_emphasis(line) for line in lines)
+
+
+def _without_front_matter(text: str) -> str:
+    match = _MD_FRONT_MATTER.match(text)
+    return text[match.end():] if match else text
 
 
 def _row_lines(row: list[list[str]]) -> list[str]:

@@ -144,6 +144,18 @@ def test_a_decree_or_circular_has_its_kind_from_its_number():
     assert read_metadata("BỘ GIÁO DỤC VÀ ĐÀO TẠO\nSố: 01/2024/TT-BGDĐT\nHà Nội, ngày 5 tháng 2 năm 2024\n").kind == "thông tư"
 
 
+def test_a_crawled_pages_table_of_properties_gives_the_fields_it_states():
+    # vbpl.vn-style pages put the document's properties above a header that may come much later.
+    text = ("Nghị định 182/2026/NĐ-CP quy định chế độ phụ cấp ưu đãi theo nghề đối với nhà giáo\n"
+            "THÔNG TIN VĂN BẢN\nThuộc tính\tNội dung\nSố hiệu\t182/2026/NĐ-CP\nLoại văn bản\tNghị định\n"
+            "Cơ quan ban hành\tChính phủ\nNơi ban hành\tHà Nội\nNgày ban hành\t22/05/2026\n"
+            "Ngày có hiệu lực\t07/07/2026\nCăn cứ pháp lý\n- Luật Giáo dục số 43/2019/QH14;\n")
+    m = read_metadata(text)
+    assert (m.issuer, m.number, m.kind, m.place, m.date) == ("Chính phủ", "182/2026/NĐ-CP", "nghị định", "Hà Nội", "2026-05-22")
+    # One row that looks like a property is a table about something else.
+    assert read_metadata("Nội dung\tThời gian\nNgày ban hành\tTháng 9\n").date == ""
+
+
 def test_blank_number_still_gives_the_kind_from_its_symbol():
     m = read_metadata("Số: ......./KH-MN\nHà Nội, ngày tháng năm 2024\n")
     assert (m.number, m.kind, m.place, m.date) == ("", "kế hoạch", "Hà Nội", "")

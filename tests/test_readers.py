@@ -13,6 +13,7 @@ from docx.oxml.ns import nsdecls
 from fpdf import FPDF, FontFace
 
 from ingest.errors import CorruptFile, EmptyDocument, IngestError, UnsupportedFile
+from ingest.metadata import read_metadata
 from ingest.readers import read_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -595,6 +596,34 @@ def test_markdown_crawl_joins_wrapped_lines_and_reads_cells(tmp_path):
         "1\tGiáo dục mầm non\t80",
         "Nơi nhận: - Như trên.\tKT. GIÁM ĐỐC",
     ]
+
+
+PAGE = """\
+---
+layout: van-ban
+title: "Nghị định 66/2026/NĐ-CP"
+tags:
+  - giao-duc
+---
+
+# CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+## Độc lập - Tự do - Hạnh phúc
+
+**Số: 66/2026/NĐ-CP**
+
+## Điều 1. Phạm vi điều chỉnh
+Nghị định này quy định chi tiết một số điều của Luật Giáo dục.
+"""
+
+
+def test_a_pages_front_matter_is_not_the_directive(tmp_path):
+    # A static site's page starts with its settings between "---" lines.
+    path = tmp_path / "page.md"
+    path.write_text(PAGE, encoding="utf-8")
+    text, _ = read_text(path)
+    assert text.splitlines()[:3] == ["# CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "## Độc lập - Tự do - Hạnh phúc",
+                                     "Số: 66/2026/NĐ-CP"]
+    assert read_metadata(text).number == "66/2026/NĐ-CP"
 
 
 def test_markdown_crawl_keeps_the_last_row_of_a_table_that_another_table_follows(tmp_path):
