@@ -128,3 +128,10 @@ def test_a_subject_typed_in_lower_case_is_a_name_the_document_must_write():
     assert confidence.names_missing("thi mon anh ngay nao", "Các môn thi: Toán, Ngữ văn, Tiếng Anh.") == 0.0
     # "chuyên môn", "môn học", "môn nào" name no subject.
     assert confidence.names_missing("tổ chuyên môn họp khi nào, môn nào thi trước", history) == 0.0
+
+
+def test_a_school_year_asked_is_one_number_the_document_must_be_for():
+    # A 2024-2025 plan writes "2025" in its dates, but it is not the 2025-2026 plan.
+    plan = "Kế hoạch thời gian năm học 2024 - 2025. Học sinh tựu trường ngày 25/8/2025."
+    assert confidence.numbers_missing("Năm học 2025-2026 học sinh tựu trường ngày nào?", "tựu trường 25/8/2025", plan) == 1.0
+    assert confidence.numbers_missing("Năm học 2024-2025 học sinh tựu trường ngày nào?", "tựu trường 25/8/2025", plan) == 0.0
