@@ -48,6 +48,7 @@ TONE_SLIP = 1e-4
 BEAM = 12
 # An acronym is spelled out only by a phrase written at least this often, and this many times
 # more often (beside the question's words, else anywhere) than the next phrase that fits.
+ACRONYM_LETTERS = MAX_SYLLABLES  # "pccc": phòng cháy chữa cháy; a phrase is at most MAX_SYLLABLES long
 ACRONYM_MIN_COUNT = 2
 ACRONYM_LEAD = 3
 START, END = "<s>", "</s>"  # where a phrase begins and ends: no word is written so
@@ -211,13 +212,14 @@ class Restorer:
     def spell_out(self, letters: str, before: str = "", after: str = "",
                   names: Iterable[str] = ()) -> str | None:
         """The phrase a chat acronym stands for ("tn" in "thi tn thpt" → "tốt nghiệp", "hn" →
-        "hà nội"), read from how the documents write: a phrase of 2-3 syllables whose initials the
-        letters are. A place the documents name (`names`, folded) is taken when it alone fits;
-        otherwise the phrase the corpus writes next to the question's neighbouring words
-        (`before`, `after`, folded), else one written far more often than any other that fits.
+        "hà nội", "atgt" → "an toàn giao thông"), read from how the documents write: a phrase of
+        2-4 syllables whose initials the letters are. A place the documents name (`names`, folded)
+        is taken when it alone fits; otherwise the phrase the corpus writes next to the question's
+        neighbouring words (`before`, `after`, folded), else one written far more often than any
+        other that fits.
         None when nothing fits clearly: an acronym read wrong misleads more than one left alone."""
         letters = fold(letters)
-        if not 2 <= len(letters) <= 3 or not letters.isalpha():
+        if not 2 <= len(letters) <= ACRONYM_LETTERS or not letters.isalpha():
             return None
         places = [n for n in names if "".join(w[0] for w in n.split()) == letters]
         if len(places) == 1:
@@ -242,6 +244,10 @@ class Restorer:
                 and found[best] == by_count[0]:
             return self._best_form(best)
         return None
+
+    def writes(self, word: str) -> bool:
+        """Whether the documents write this word (however accented)."""
+        return fold(word) in self.forms
 
     def _phrases_with_initials(self, letters: str) -> list[str]:
         """Folded phrases the corpus writes whose syllables begin with these letters, one each."""

@@ -30,6 +30,7 @@ from PIL import Image
 
 from ingest.errors import CorruptFile, EmptyDocument, IngestError, TooLarge, UnsupportedFile
 from ingest.limits import Budget, Limits, number as _number
+from ingest.vietnamese import is_syllable
 
 SUPPORTED_EXTENSIONS = (".docx", ".doc", ".pdf", ".txt", ".md")
 # Extensions whose files may hold text with or without markup (offices save Word's "web page"
@@ -148,7 +149,6 @@ _VIETNAMESE_LETTERS = frozenset(
     )
 )
 # A Vietnamese syllable without its marks: onset, one to three vowels, coda.
-_SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?")
 _WORD = re.compile(r"[^\W\d_]+")
 # Measured on the first characters: enough to judge, and a long file costs no more.
 _SAMPLE_CHARS = 100_000
@@ -174,17 +174,10 @@ def text_problem(text: str) -> str:
         return ("phần lớn ký tự không phải chữ tiếng Việt (tệp nhị phân, hoặc bảng mã cũ như TCVN3/VNI: "
                 "hãy chuyển sang Unicode rồi gửi lại)")
     words = _WORD.findall(sample)
-    syllables = sum(len(word) for word in words if _is_syllable(word))
+    syllables = sum(len(word) for word in words if is_syllable(word))
     if syllables < _MIN_SYLLABLE_LETTERS * sum(len(word) for word in words):
         return "không đọc ra tiếng Việt (tệp nhị phân, bảng mã không nhận ra, hoặc văn bản không phải tiếng Việt)"
     return ""
-
-
-def _is_syllable(word: str) -> bool:
-    if not (word.islower() or word.isupper() or word.istitle()):
-        return False  # "xÂy" is a run of letters, not a word
-    bare = unicodedata.normalize("NFD", word.lower().replace("đ", "d"))
-    return bool(_SYLLABLE.fullmatch("".join(ch for ch in bare if not unicodedata.combining(ch))))
 
 
 # --- plain text ----------------------------------------------------------------------------

@@ -94,3 +94,11 @@ def test_a_chat_acronym_is_spelled_out_as_the_documents_write_it_beside_its_neig
     assert r.spell_out("xq") is None and r.spell_out("hs") is None  # "học sinh" as often as "hồ sơ"
     assert r.spell_out("hs", before="nop") == "hồ sơ"  # but what is "nộp"-ed is "hồ sơ"
     assert understand("thi tn thpt", None).expansions == []
+
+
+def test_a_longer_acronym_with_a_vowel_is_spelled_out_when_no_syllable_could_be_it():
+    r = Restorer(["Tuyên truyền an toàn giao thông cho học sinh.", "Chuyên đề an toàn giao thông tháng 9.",
+                  "Hoạt động STEM của trường."] * 2, GENERAL_WORDS)
+    assert "atgt → an toàn giao thông" in understand("chuyen de atgt thang may", r).expansions
+    # A word the documents write ("stem") or a syllable ("toan") is no acronym.
+    assert understand("phong stem o dau", r).expansions == []

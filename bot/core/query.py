@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from index.fold import fold, folded_words as split_folded, has_diacritics, word_tokens
-from index.restore import Restoration, Restorer
+from index.restore import ACRONYM_LETTERS, Restoration, Restorer
+from ingest.vietnamese import is_syllable
 
 from .lexicon import (ABBREVIATIONS, AGENDA_CUES, AGENDA_WORDS, CHAT_WORDS, HOW_MANY_CUES, POLITE_PREFIXES,
                       POLITE_SUFFIXES,
@@ -211,12 +212,14 @@ def _expand(words: list[str]) -> tuple[list[str], list[str]]:
 
 def _spell_out_acronyms(words: list[str], expansions: list[str], restorer: Restorer,
                         names: Iterable[str]) -> tuple[list[str], list[str], list[str]]:
-    """Chat acronyms that no list holds ("thi tn", "ở hn", "đoàn kt"), spelled out as the
+    """Chat acronyms that no list holds ("thi tn", "ở hn", "đoàn kt", "atgt"), spelled out as the
     documents write the phrase they stand for (index.restore.Restorer.spell_out). A Vietnamese
-    syllable always has a vowel, so a short word without one is an acronym or a code."""
+    syllable always has a vowel, so a short word without one is an acronym or a code; one with a
+    vowel that no syllable could be ("atgt") is one too unless the documents write it ("stem")."""
     out, spelled = list(words), []
     for i, word in enumerate(words):
-        if not (2 <= len(word) <= 3 and word.isalpha() and not _VOWEL.search(fold(word))):
+        if not (2 <= len(word) <= ACRONYM_LETTERS and word.isalpha()
+                and (not _VOWEL.search(fold(word)) or not (is_syllable(word) or restorer.writes(word)))):
             continue
         before = split_folded(out[i - 1])[-1:] if i else []
         after = split_folded(words[i + 1])[:1] if i + 1 < len(words) else []
