@@ -31,3 +31,15 @@ def test_a_document_that_would_not_answer_alone_is_no_rival():
     assert [lead.doc_id for lead in both] == [1, 2]  # they differ: each is shown
     alone = _leads(query, hits, citations, None, {}, lambda hit, sentence: hit.row["document_id"] != 2)
     assert [lead.doc_id for lead in alone] == [1]
+
+
+def test_a_document_that_holds_little_of_what_the_lead_holds_is_no_rival():
+    # The lead holds the question weakly (0.4); a passage holding a third of that is about
+    # something else, though within the absolute gap.
+    query = understand("Trường tư thục nộp đủ hồ sơ chuyển đổi thì bao lâu có kết quả?")
+    hits, citations = _evidence(_row(1, "Trong thời hạn 15 ngày kể từ ngày nhận đủ hồ sơ, Sở có văn bản trả lời."),
+                                _row(2, "Mỗi buổi tập trung không quá 120 phút."))
+    hits[0].coverage, hits[1].coverage = 0.4, 0.12
+    assert [lead.doc_id for lead in _leads(query, hits, citations, None, {})] == [1]
+    hits[1].coverage = 0.3
+    assert [lead.doc_id for lead in _leads(query, hits, citations, None, {})] == [1, 2]

@@ -22,7 +22,8 @@ from .tasks import deadline_label
 # The lead is one of the top three passages, preferably scored within LEAD_SCORE_GAP of the first; a
 # passage is cited beside it when it scores at least CITE_SCORE_SHARE of the first; a rival
 # document's different fact is shown when its passage comes within RIVAL_COVERAGE_GAP of the
-# lead's coverage and states that kind of fact.
+# lead's coverage, holds at least RIVAL_COVERAGE_SHARE of it (a weakly held question otherwise
+# lets any number of any document in) and states that kind of fact.
 LEAD_SCORE_GAP = 0.15
 LEAD_POOL = 5  # the citations an answer shows
 LEAD_POOL_COVERAGE = 0.5  # of the best coverage among the first three, for a lead found further down
@@ -37,6 +38,9 @@ STATES_ASKED_BONUS = 0.25
 # the document's own answer to that kind of question, though it shares no word with it.
 LABELLED_BONUS = 0.5
 RIVAL_COVERAGE_GAP = 0.35
+# Measured on the rivals of all three question sets (seed, dev, /tmp/ext): the rivals that answer
+# the same question held 0.59 of the lead's coverage or more, those about something else 0.52 or less.
+RIVAL_COVERAGE_SHARE = 0.55
 # A quote may run on this far to reach the asked fact stated just after the best-matching clause.
 WINDOW_SENTENCES = 3
 WINDOW_CHARS = 450
@@ -307,7 +311,8 @@ def _leads(query: Query, evidence: list[Hit], citations: list[Citation], scope: 
     seen, out = set(), []
     for i, (hit, citation) in enumerate(zip(evidence, citations)):
         doc = hit.row["document_id"]
-        if doc in seen or hit.coverage < top - RIVAL_COVERAGE_GAP or (named and doc not in named):
+        if doc in seen or hit.coverage < max(top - RIVAL_COVERAGE_GAP, RIVAL_COVERAGE_SHARE * top) \
+                or (named and doc not in named):
             continue
         if out and not (states_fact(query.intent, citation.sentence) and answers_alone(hit, citation.sentence)):
             continue
