@@ -135,3 +135,11 @@ def test_a_school_year_asked_is_one_number_the_document_must_be_for():
     plan = "Kế hoạch thời gian năm học 2024 - 2025. Học sinh tựu trường ngày 25/8/2025."
     assert confidence.numbers_missing("Năm học 2025-2026 học sinh tựu trường ngày nào?", "tựu trường 25/8/2025", plan) == 1.0
     assert confidence.numbers_missing("Năm học 2024-2025 học sinh tựu trường ngày nào?", "tựu trường 25/8/2025", plan) == 0.0
+
+
+def test_a_level_of_schooling_asked_must_be_whom_the_passage_is_for():
+    # A decree on preschools names primary schools somewhere; the passage that answers does not.
+    passage = "Hồ sơ chuyển đổi nhà trẻ, trường mầm non tư thục sang hoạt động không vì lợi nhuận gồm:"
+    assert confidence.numbers_missing("Hồ sơ chuyển đổi trường tiểu học tư thục gồm những gì?", passage) == 1.0
+    assert confidence.numbers_missing("Hồ sơ chuyển đổi trường mầm non tư thục gồm những gì?", passage) == 0.0
+    assert confidence.numbers_missing("Học phí THPT bao nhiêu?", "Trung học phổ thông: 120 nghìn đồng") == 0.0

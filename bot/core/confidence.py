@@ -100,15 +100,24 @@ def numbers_missing(question: str, passage: str, document_text: str = "") -> flo
     (a schedule row does not repeat the grade its whole document is about, and a "4" elsewhere is
     not "4 tuổi"); the number of a directive the question names ("Nghị định 66") anywhere in it (a
     decree cites itself in any article, or only on a first page the file lacks); any other number
-    in the passage, with its heading path and how its document names itself."""
+    in the passage, with its heading path and how its document names itself. A level of schooling
+    ("tiểu học", "THPT") counts as such a number, written in the passage or how it is named."""
     words = _number_words(question)
     # "bn 1 tháng", "bao nhiêu 1 tiết": one of a unit is a rate asked for, not a number to find.
     asked = [i for i, w in enumerate(words)
              if w.isdigit() and not (w == "1" and i + 1 < len(words) and words[i + 1] in _PER_UNIT)]
-    if not asked:
+    padded = " " + " ".join(words) + " "
+    levels = [level for level in _LEVELS if f" {level} " in padded]
+    if not asked and not levels:
         return 0.0
     references = {number for _, number in directive_references(question)}
     in_passage = " " + " ".join(_number_words(passage)) + " "
+    # The level of schooling asked ("tiểu học") says which children too, and is written where the
+    # passage, its heading or its document's title says whom it is for: a decree names every level
+    # somewhere, so its whole text would not tell.
+    levels_missing = sum(not any(f" {form} " in in_passage for form in _LEVELS[level]) for level in levels)
+    if not asked:
+        return levels_missing / len(levels)
     whole: list[str] = []  # the document's words, read only when a number needs them
 
     def in_document(phrase: str) -> bool:
@@ -132,7 +141,7 @@ def numbers_missing(question: str, passage: str, document_text: str = "") -> flo
         else:
             written = f" {number} " in in_passage
         missing += not written
-    return missing / (len(asked) + len(years))
+    return (missing + levels_missing) / (len(asked) + len(years) + len(levels))
 
 
 # The words that say what a number counts in a question about children, classes and years.
@@ -140,6 +149,13 @@ def numbers_missing(question: str, passage: str, document_text: str = "") -> flo
 # year asked must be in the passage, its heading or its document's title and school year.
 _QUALIFIES_NEXT = {"lop", "khoi"}  # "lớp 12", "khối 5"
 _QUALIFIES_PREVIOUS = {"tuoi", "thang"}  # "4 tuổi", "24 tháng" (an age; "tháng 12" is a month)
+# The levels of schooling above preschool, folded, each with the ways directives write it.
+# Preschool is left out: it is what the users and their library are about, so a preschool plan's
+# schedule row need not say "mầm non" for a question that does.
+_LEVELS = {"tieu hoc": ("tieu hoc", "gdth"),
+           "trung hoc co so": ("trung hoc co so", "thcs"), "thcs": ("trung hoc co so", "thcs"),
+           "trung hoc pho thong": ("trung hoc pho thong", "thpt"), "thpt": ("trung hoc pho thong", "thpt"),
+           "dai hoc": ("dai hoc",), "cao dang": ("cao dang",)}
 _PER_UNIT = {"thang", "ngay", "nam", "tuan", "tiet", "buoi", "gio", "km", "lan", "suat", "tre", "nguoi"}
 _NUMBER_WORD = re.compile(r"\d+|[a-z]+")
 
