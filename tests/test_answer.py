@@ -78,3 +78,19 @@ def test_a_value_under_the_label_of_the_asked_kind_is_quoted():
         "Địa điểm: Tại Trường Tiểu học Kim Đồng, phường Tân An.")
     assert _quote("Buổi kiểm tra thư viện của Sở vào ngày nào?", fields).endswith(
         "Thời gian: Buổi sáng, ngày 09 tháng 5 năm 2026, cụ thể tại Phụ lục II.")
+
+
+DECREE = ("7. Mức 60% được áp dụng đối với:\na) Nhà giáo trong trường năng khiếu thể dục thể thao;\n"
+          "b) Nhà giáo giảng dạy trong cơ sở giáo dục mầm non ở xã biên giới.")
+
+
+def test_a_list_item_is_quoted_with_the_lead_in_that_states_the_asked_amount():
+    quote = _quote("Giáo viên mầm non ở xã biên giới được phụ cấp bao nhiêu phần trăm?", DECREE)
+    assert quote == "7. Mức 60% được áp dụng đối với: … b) Nhà giáo giảng dạy trong cơ sở giáo dục mầm non ở xã biên giới."
+    # An item that is a passage of its own finds its lead-in in its path.
+    vocabulary = Vocabulary([], {}, lambda chunk_id: None)
+    vocabulary.add(1, DECREE)
+    item = "b) Nhà giáo giảng dạy trong cơ sở giáo dục mầm non ở xã biên giới."
+    assert best_sentence(item, understand("Giáo viên mầm non ở xã biên giới được phụ cấp bao nhiêu phần trăm?"),
+                         vocabulary, "Điều 3 Mức phụ cấp > 7. Mức 60% được áp dụng đối với: > b) Nhà giáo") \
+        == f"7. Mức 60% được áp dụng đối với: … {item}"

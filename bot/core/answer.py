@@ -59,6 +59,9 @@ _SENTENCE_BREAK = re.compile(
 # "4. Tham luận …", "a) Đối tượng …": an item's heading, whose content is the next line.
 _NUMBERING = r"^(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ])\s*[\.\)]"  # "IV.", "1.2.", "a)"
 _NUMBERED_HEADING = re.compile(_NUMBERING + r"\s+\S.{0,80}$")
+_ITEM = re.compile(r"^[a-zđ]\s*\)")  # "a) Nhà giáo …": an item of a list its lead-in clause opened
+_OPENS_LIST = re.compile(r"^(.*?:)\s+[a-zđ]\s*\)")  # a lead-in and its first item on one line
+LIST_ITEMS = 12  # how far back a list item's lead-in is looked for
 
 
 @dataclass
@@ -438,7 +441,34 @@ def best_sentence(text: str, query: Query, vocabulary: Vocabulary, path: str = "
 
     best = max(range(len(sentences)), key=score)
     start = best - 1 if best and _is_label(query.intent, sentences[best - 1]) else best
-    return " ".join(sentences[start:_window_end(sentences, best, query.intent)])
+    quote = " ".join(sentences[start:_window_end(sentences, best, query.intent)])
+    lead_in = _lead_in(sentences[:start], sentences[best], path, query.intent)
+    return f"{lead_in} … {quote}" if lead_in else quote
+
+
+def _lead_in(before: list[str], item: str, path: str, intent: str) -> str:
+    """The clause that a list item completes, when it states the asked fact and the item does
+    not: "6. Mức 45% được áp dụng đối với:" over "a) Nhà giáo … mầm non" answers "bao nhiêu
+    phần trăm" for the item's teachers. Looked for above the item in its passage, else in its
+    path (an item that is a passage of its own is filed under its lead-in)."""
+    # An amount asked may be a share ("Mức 45%" of the salary) as well as a sum.
+    kinds = ("how_much", "how_many") if intent == "how_much" else (intent,)
+
+    def states(text: str) -> bool:
+        return any(states_fact(kind, text) for kind in kinds)
+
+    if intent not in FACT_INTENTS or states(item) or not _ITEM.match(item):
+        return ""
+    for sentence in reversed(before[-LIST_ITEMS:]):
+        # "Mức 60% … đối với: a) …" when the first item goes on the lead-in's line.
+        opens = _OPENS_LIST.match(sentence)
+        opening = sentence if sentence.endswith(":") else opens.group(1) if opens else ""
+        if opening:
+            return opening if states(opening) else ""
+        if not _ITEM.match(sentence):
+            return ""
+    parents = [part.strip() for part in path.split(" > ")[:-1] if part.strip().endswith(":")]
+    return parents[-1] if parents and states(parents[-1]) else ""
 
 
 def _pieces(text: str, header: list[str], labelled: dict[str, str]) -> list[str]:
