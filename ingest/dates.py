@@ -82,6 +82,11 @@ _CITED_BEFORE = re.compile(
     r"(?:\d+\s*/\s*(?:-\s+|[^\s,;()])*[^\W\d_](?:-\s+|[^\s,;()])*"
     r"|(?i:số|HD|CV|KH|QĐ|TB|TT|NĐ|CT|NQ|công văn|kế hoạch|hướng dẫn|quyết định|thông tư|nghị định|chỉ thị"
     r"|nghị quyết|thông báo|văn bản|công điện)\s+(?:số\s*)?\d+[^\s,;()]*)\s*,?\s*(?i:ngày\s*)?$")
+# "Công văn số 1849/BGDĐT-GDPT của Bộ GDĐT ngày 10 tháng 4 năm 2026": the cited document's issuer
+# between its number and its day.
+_CITED_BY_ISSUER = re.compile(
+    r"(?:\d+\s*/\s*[^\s,;()]*[^\W\d_][^\s,;()]*|(?i:số)\s+\d+[^\s,;()]*)\s+của\s+(?:Bộ|Sở|Phòng|UBND|Ủy ban|Uỷ ban"
+    r"|Chính phủ|Thủ tướng|HĐND|Hội đồng|Quốc hội|Ban)[^,;\d]{0,60}?\s*(?i:ngày\s*)?$")
 _CITED_AFTER = re.compile(
     r"^\s*,?\s*(?:của|do)\s+(?:Bộ|Sở|Phòng|UBND|Ủy ban|Uỷ ban|Chính phủ|Thủ tướng|HĐND|Hội đồng|Quốc hội"
     r"|Ban|Quận|Huyện|Tỉnh|Thành)")
@@ -131,8 +136,8 @@ def find_dates(text: str, read: Callable[[DatePhrase], T | None] = lambda phrase
 def find_when(sentence: str) -> list[str]:
     """The phrases of a sentence that say when, as written, in order and each once: what an
     answer to "khi nào" leads with. A time of the school year without a date ("vào cuối năm
-    học", "đầu học kỳ II") says when too, after the dates; no task is dated by it (tasks read
-    `find_dates`)."""
+    học", "đầu học kỳ II") or the day a directive is signed ("kể từ ngày ký") says when too,
+    after the dates; no task is dated by it (tasks read `find_dates`)."""
     dated = find_dates(sentence)
     periods = [m for m in _PERIOD.finditer(sentence)
                if not any(p.start < m.end() and m.start() < p.end for p in dated)]
@@ -140,7 +145,9 @@ def find_when(sentence: str) -> list[str]:
 
 
 _PERIOD = re.compile(rf"{_W}(?:(?:vào|trong|từ)\s+)?{PART}\s+(?:mỗi\s+)?(?:năm học|học kỳ|học kì|năm|tuần)"
-                     r"(?:\s+(?:I{1,2}|[12]|này|sau|tới))?(?![\w])", re.I)
+                     r"(?:\s+(?:I{1,2}|[12]|này|sau|tới))?(?![\w])"
+                     # A directive "có hiệu lực kể từ ngày ký": from the day it is signed.
+                     rf"|{_W}(?:kể\s+)?từ\s+ngày\s+(?:ký|ban hành)(?:\s+ban hành)?(?![\w])", re.I)
 
 
 def dates_in(phrase: str) -> list[tuple[int, int, int | None]]:
@@ -175,4 +182,6 @@ def _cites_document(text: str, phrase: DatePhrase) -> bool:
     if _CITED_BEFORE.search(text[max(line_start, phrase.start - 80):phrase.start]):
         return True
     names_a_day = phrase.kind == "date" or re.match(r"(?i:vào\s+)?ngày", phrase.text)
+    if names_a_day and _CITED_BY_ISSUER.search(text[max(line_start, phrase.start - 120):phrase.start]):
+        return True
     return bool(names_a_day) and bool(_CITED_AFTER.match(text[phrase.end:phrase.end + 40]))

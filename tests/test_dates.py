@@ -103,3 +103,13 @@ def test_a_time_of_the_school_year_answers_when_but_is_no_deadline():
     assert find_when(sentence) == ["trước ngày 15/12", "vào cuối năm học", "đầu học kỳ II"]
     assert [d.phrase for d in find_deadlines(sentence, SY)] == ["trước ngày 15/12"]
     assert find_when("Năm học mới bắt đầu, các lớp ổn định nề nếp") == []
+
+
+def test_the_day_a_directive_is_signed_answers_when_it_takes_effect():
+    assert find_when("Quyết định này có hiệu lực thi hành kể từ ngày ký ban hành.") == ["kể từ ngày ký ban hành"]
+    assert find_deadlines("Quyết định này có hiệu lực kể từ ngày ký.", SY) == []
+
+
+def test_a_cited_documents_date_after_its_issuer_is_not_a_date_of_this_one():
+    assert find_when("Công văn số 1849/BGDĐT-GDPT của Bộ GDĐT ngày 10 tháng 4 năm 2026 về việc kiểm tra") == []
+    assert find_when("Kế hoạch số 5 của Sở GDĐT, hoàn thành trước ngày 30/4") == ["hoàn thành trước ngày 30/4"]
