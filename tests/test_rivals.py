@@ -1,6 +1,6 @@
 """Where documents differ the answer lists each one's fact; a document whose different "fact" is the
 date it was signed, or which is about another year, age or place than the question, is not one."""
-from bot.core.answer import _is_dateline, _leads, citation_of
+from bot.core.answer import _leads, _only_dated, _own_date, citation_of
 from bot.core.query import understand
 from bot.core.search import Hit
 
@@ -16,11 +16,15 @@ def _evidence(*rows: dict) -> tuple[list[Hit], list]:
     return hits, [citation_of(h.row, h.row["text"], h.score) for h in hits]
 
 
-def test_the_directives_own_dateline_is_when_it_was_signed():
-    row = _row(2, "", "Hoa Sen, ngày 15 tháng 9 năm 2025")
-    assert _is_dateline(row, "Số: 36/KH-MNHS Hoa Sen, ngày 15 tháng 9  năm 2025")
-    assert not _is_dateline(row, "Các lớp nộp báo cáo trước ngày 15/10/2025")
-    assert not _is_dateline(_row(3, ""), "Hoa Sen, ngày 15 tháng 9 năm 2025")  # no dateline read
+def test_the_directives_own_date_is_when_it_was_made_not_when_anything_is_due():
+    row = {**_row(2, ""), "date": "2025-11-27"}
+    when = understand("Mức thu mới áp dụng từ ngày nào?")
+    own = _own_date(row, when)
+    assert _only_dated("Số: 60/2025/NQ-HĐND Hà Nội, ngày 27 tháng 11 năm 2025", own)
+    assert _only_dated("Nghị quyết này đã được HĐND thành phố thông qua ngày 27 tháng 11 năm 2025./.", own)
+    assert not _only_dated("Nghị quyết này có hiệu lực kể từ ngày 08 tháng 12 năm 2025.", own)
+    # Asked when it was issued, its own date is the answer.
+    assert _own_date(row, understand("Nghị quyết 60 ban hành ngày nào?")) == ""
 
 
 def test_a_document_that_would_not_answer_alone_is_no_rival():

@@ -9,6 +9,7 @@ from typing import Collection, Protocol
 import prompts
 from index.fold import fold
 from index.vocabulary import Vocabulary
+from ingest.dates import dates_in, find_dates
 
 from .lexicon import ANSWER_LABELS, OPPOSITE_QUALIFIERS
 from .facts import FACT_INTENTS, asked_facts, money_unit, states_fact
@@ -62,6 +63,7 @@ _NUMBERED_HEADING = re.compile(_NUMBERING + r"\s+\S.{0,80}$")
 _ITEM = re.compile(r"^[a-zđ]\s*\)")  # "a) Nhà giáo …": an item of a list its lead-in clause opened
 _OPENS_LIST = re.compile(r"^(.*?:)\s+[a-zđ]\s*\)")  # a lead-in and its first item on one line
 LIST_ITEMS = 12  # how far back a list item's lead-in is looked for
+_ISSUED_CUES = ("ban hành", "ký", "thông qua", "ra đời")  # a question about when the directive was made
 
 
 @dataclass
@@ -213,18 +215,23 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
     if query.intent in FACT_INTENTS:
         held = LEAD_POOL_COVERAGE * max(h.coverage for h in close)
         close += [h for h in hits[3:LEAD_POOL] if h.coverage >= held]
-    sentences = {h.chunk_id: best_sentence(h.row["text"], query, vocabulary, h.row.get("path") or "") for h in close}
+    sentences = {h.chunk_id: best_sentence(h.row["text"], query, vocabulary, h.row.get("path") or "", _own_date(h.row, query))
+                 for h in close}
 
     def answers(h: Hit) -> bool:
         # A schedule's month answers "khi nào" too ("Trong tháng 1/2025: Tổng kết học kỳ I").
-        return states_fact(query.intent, sentences[h.chunk_id]) or bool(query.intent == "when" and h.row.get("month"))
+        sentence = sentences[h.chunk_id]
+        return (states_fact(query.intent, sentence) and not _only_dated(sentence, _own_date(h.row, query))) \
+            or bool(query.intent == "when" and h.row.get("month"))
 
     def lead_key(h: Hit) -> tuple:
-        # The asker's unit first, then a passage that states what was asked (a date for "khi
-        # nào", not a heading that only repeats the asked words), then one scored close to the
-        # first, then coverage with the current school year's edge, then search's score.
+        # The asker's unit's (or the named document's) answer first, then a passage that states
+        # what was asked (a date for "khi nào", not a heading that only repeats the asked words),
+        # then the unit's, then one scored close to the first, then coverage with the current
+        # school year's edge, then search's score.
         unit_first, *rest = scope.lead_key(h.row, h.coverage, h.score) if scope else (False, h.coverage, h.score)
-        return (unit_first, answers(h), h.score >= top - LEAD_SCORE_GAP, *rest)
+        states = answers(h)
+        return (unit_first and states, states, unit_first, h.score >= top - LEAD_SCORE_GAP, *rest)
 
     best = max(close, key=lead_key)
     ranked = [best] + [h for h in hits if h is not best]
@@ -247,7 +254,8 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
     # Other documents' answers are looked for deeper than the citations go: a unit's own deadline
     # may sit in a long month section that ranks sixth.
     evidence = ranked[:RIVAL_POOL]
-    citations = [_citation(h, sentences.get(h.chunk_id) or best_sentence(h.row["text"], query, vocabulary, h.row.get("path") or ""),
+    citations = [_citation(h, sentences.get(h.chunk_id) or best_sentence(h.row["text"], query, vocabulary, h.row.get("path") or "",
+                                                                    _own_date(h.row, query)),
                            scope, library) for h in evidence]
     def answers_alone(h: Hit, sentence: str) -> bool:
         # Another document's different fact answers too only where that document is about what
@@ -256,7 +264,7 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
         document_text = library.document_text(h.row["document_id"]) if library else ""
         return not (numbers_missing(query.original, _numbered_as(h.row), document_text)
                     or names_missing(query.original, document_text, library.known_names() if library else ())
-                    or (query.intent == "when" and _is_dateline(h.row, sentence)))
+                    or _only_dated(sentence, _own_date(h.row, query)))
 
     leads = _leads(query, evidence, citations, scope, tasks or {}, answers_alone)
     # Sources in the order the answer names them, then the rest that score close enough to the
@@ -271,11 +279,25 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
                   leads=leads, citations=citations, documents=document_count, signals=_signals(sure))
 
 
-def _is_dateline(row: dict, sentence: str) -> bool:
-    """The sentence is the directive's own place and date ("Ninh Lai, ngày 15 tháng 9 năm 2025"),
-    which says when it was signed, not when anything in it is due."""
-    dateline = " ".join((row.get("date_text") or "").split())
-    return bool(dateline) and dateline in " ".join(sentence.split())
+def _own_date(row: dict, query: Query) -> str:
+    """The date the passage's directive was signed or adopted, when a "khi nào" question is not
+    asking for it: it says when the directive was made ("Ninh Lai, ngày 15 tháng 9 năm 2025",
+    "Nghị quyết này … thông qua ngày 27 tháng 11 năm 2025"), not when anything in it is due."""
+    if query.intent != "when" or any(f" {cue} " in f" {query.text.lower()} " for cue in _ISSUED_CUES):
+        return ""
+    return row.get("date") or ""
+
+
+def _only_dated(sentence: str, own_date: str) -> bool:
+    """Every date the sentence names is `own_date` (ISO), as a bare day ("…, ngày 15 tháng 9 năm
+    2025", "thông qua ngày …"): "có hiệu lực kể từ ngày …" on that same day still says when."""
+    if not own_date:
+        return False
+    year, month, day = (int(part) for part in own_date.split("-"))
+    phrases = find_dates(sentence)
+    return bool(phrases) and all(
+        phrase.kind in ("date", "on") and all((d, m) == (day, month) and y in (year, None) for d, m, y in dates_in(phrase.text))
+        for phrase in phrases)
 
 
 def _numbered_as(row: dict) -> str:
@@ -409,12 +431,13 @@ def _display_title(row: dict) -> str:
     return title if len(title) <= TITLE_WIDTH else title[:TITLE_WIDTH - 1].rsplit(" ", 1)[0] + "…"
 
 
-def best_sentence(text: str, query: Query, vocabulary: Vocabulary, path: str = "") -> str:
+def best_sentence(text: str, query: Query, vocabulary: Vocabulary, path: str = "", own_date: str = "") -> str:
     """The line or clause of a passage that holds most of the question and, when the question
     asks for a date, number or place, states one; widened to the next clause or two when the best
     one only introduces the fact ("… gồm:", a numbered heading) or when the fact it asks for is
     stated just after it ("… gửi báo cáo quyết toán" / "trước ngày 20 tháng 7"). A table row is
-    quoted with its columns' names (`path`: the passage's, which may hold the header)."""
+    quoted with its columns' names (`path`: the passage's, which may hold the header). A sentence
+    dated only with `own_date` (the directive's own: `_own_date`) states no answer."""
     unit = money_unit(text) if query.intent in ("how_much", "how_many") else ""
 
     def shown(line: str) -> str:
@@ -432,7 +455,7 @@ def best_sentence(text: str, query: Query, vocabulary: Vocabulary, path: str = "
 
     def score(i: int) -> float:
         sentence = sentences[i]
-        states = states_fact(query.intent, sentence)
+        states = states_fact(query.intent, sentence) and not _only_dated(sentence, own_date)
         return (max((vocabulary.text_coverage(weights, sentence) for weights in readings), default=0.0)
                 + STATES_ASKED_BONUS * states
                 + LABELLED_BONUS * (states and _labelled(query.intent, sentences, i))
