@@ -17,6 +17,7 @@ SUPPORT = ("Mỗi nhóm 15 trẻ em từ 03 đến 12 tháng tuổi, trong đó 
     ("Học phí năm nay bao nhiêu ạ", "how_much"),
     ("xe đưa đón thu bn 1 tháng", "how_much"),  # what is collected or paid is money
     ("Phụ huynh đóng bao nhiêu cho lớp năng khiếu?", "how_much"),
+    ("Giáo viên dạy lớp ghép được hỗ trợ thêm bao nhiêu mỗi tháng?", "how_much"),
     ("Mỗi nhóm có bao nhiêu trẻ?", "how_many"),
     ("Trường có bao nhiêu trẻ được ưu tiên?", "how_many"),  # "ưu tiên" is not money
     ("Hội đồng xét duyệt có bao nhiêu người?", "how_many"),  # nor is "hội đồng"

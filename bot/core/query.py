@@ -38,9 +38,10 @@ def _full_school_year(m: re.Match) -> str:
 _MONEY_WORDS = re.compile(r"(?<!\w)(?:tiền|(?:học|kinh|chi|lệ)\s+phí|phí|mức\s+thu|khoản\s+thu|lương|phụ\s+cấp"
                           r"|trợ\s+cấp|mức\s+hỗ\s+trợ)(?!\w)", re.I)
 _SHARE_CUES = ("phan tram", "ty le", "ti le")
-# "thu bao nhiêu", "đóng bn": what is collected or paid is money even when the question never
-# says "tiền" (folded: "dong" is also "đông", which no one asks "bao nhiêu" of).
-_PAY_CUES = ("thu bao nhieu", "dong bao nhieu", "tra bao nhieu", "chi bao nhieu")
+# "thu bao nhiêu", "đóng bn", "được hỗ trợ thêm bao nhiêu": what is collected, paid or granted is
+# money even when the question never says "tiền" (folded: "dong" is also "đông", which no one
+# asks "bao nhiêu" of).
+_PAY_CUES = re.compile(r" (?:thu|dong|tra|chi|ho tro)(?: them)? bao nhieu ")
 
 @dataclass
 class Query:
@@ -260,7 +261,7 @@ def _intent(text: str, folded_words: list[str]) -> str:
             # "bao nhiêu" about fees, support or pay asks for an amount of money, not a count:
             # "mỗi nhóm … được hỗ trợ kinh phí bao nhiêu" is answered by "700.000 đồng", not "15 trẻ".
             # "bao nhiêu phần trăm tiền sữa" still asks for a share.
-            money = ((_MONEY_WORDS.search(text) or any(f" {cue} " in padded for cue in _PAY_CUES))
+            money = ((_MONEY_WORDS.search(text) or _PAY_CUES.search(padded))
                      and not any(f" {cue} " in padded for cue in _SHARE_CUES))
             return "how_much" if intent == "how_many" and money else intent
     return "fact"
