@@ -287,3 +287,18 @@ def test_table_cell_bars_are_not_words():
     # A bar stuck to a cell's text, as Word tables come out of some converters: "…|Đồng/trẻ/ngày |17,000".
     glued = {"doc": "bang.doc", "quote": "Tiền ăn|Đồng/trẻ/ngày |17,000"}
     assert citation_hits({"file": "bang.doc", "quote": "Tiền ăn Đồng/trẻ/ngày 17,000"}, glued)
+
+
+def test_fact_first_needs_the_fact_in_the_answers_own_lines_not_only_in_a_cited_source():
+    question = next(q for q in QUESTIONS if q["id"] == "s10")  # answer_any: "Quán Toan"
+    gold = question["gold"][0]
+
+    def ask(text, lead_sentence):
+        response = _response(text, f"{lead_sentence}\\n\\nNguồn:\\n[1] «{gold['quote']}»", [_citation(gold["doc"], gold["quote"])])
+        response["leads"] = [{"facts": [], "sentence": lead_sentence}]
+        return response
+
+    in_lead = run_eval(lambda text: ask(text, "Tổ chức tại trường MN Quán Toan."), [question])["overall"]
+    in_source_only = run_eval(lambda text: ask(text, "Tổ chức kiến tập cấp quận."), [question])["overall"]
+    assert (in_lead["answered_correctly"], in_lead["fact_first"]) == (1.0, 1.0)
+    assert in_source_only["fact_first"] == 0.0

@@ -10,7 +10,8 @@ from bot.core.evaluate import HIT_KS, MRR_DEPTH, RECALL_KS
 
 _COLUMNS = {
     "n": "n", **{f"recall@{k}": f"R@{k}" for k in RECALL_KS}, **{f"hit@{k}": f"hit@{k}" for k in HIT_KS},
-    f"mrr@{MRR_DEPTH}": "mrr", "answered_correctly": "correct", "abstains_on_none": "none✓",
+    f"mrr@{MRR_DEPTH}": "mrr", "answered_correctly": "correct", "fact_first": "fact first",
+    "abstains_on_none": "none✓",
     "low_confidence_rate": "low", "latency_p95_ms": "p95 ms",
 }
 
@@ -18,8 +19,9 @@ _COLUMNS = {
 def format_report(reports: dict[str, dict] | dict) -> Group:
     """One table for one or several question sets (name → report), each set's rows together:
     overall, by variant, by kind. Recall is of search before the answer; hit@k of the answer's
-    citations; "none✓" the share of `none` questions abstained on; "low" the share answered with
-    low confidence."""
+    citations; "fact first" correct with the fact in the answer's own lines, not only in a source
+    cited below them; "none✓" the share of `none` questions abstained on; "low" the share answered
+    with low confidence."""
     if "overall" in reports:
         reports = {"": reports}
     table = Table(title=" · ".join(f"{name or 'questions'}: {r['questions']}" for name, r in reports.items()))

@@ -144,12 +144,17 @@ def score_response(question: dict, response: dict) -> dict:
     retrieved = response.get("retrieved")
     if question["kind"] == "none":
         rank, retrieved_rank, correct = None, None, abstained and not citations
+        first = correct
     else:
         rank = first_hit_rank(citations, question["gold"])
         retrieved_rank = first_hit_rank(retrieved, question["gold"]) if retrieved is not None else None
         correct = not abstained and rank is not None and _mentions_answer(response.get("answer", ""), question["answer_any"])
+        # Stricter: the answer's own lines (its leads: the facts and the sentences stating them)
+        # say it, not only a source cited below them.
+        leads = " ".join(" ".join([*lead.get("facts", []), lead.get("sentence", "")]) for lead in response.get("leads") or [])
+        first = correct and _mentions_answer(leads, question["answer_any"])
     return {"hit_rank": rank, "retrieved_rank": retrieved_rank, "retrieval_measured": retrieved is not None,
-            "answered_correctly": correct, "abstained": abstained,
+            "answered_correctly": correct, "fact_first": first, "abstained": abstained,
             "confidence": response.get("confidence") or ("none" if abstained else "high")}
 
 
@@ -224,6 +229,7 @@ def _metrics(items: list[dict]) -> dict:
         metrics[f"hit@{k}"] = _mean([rank is not None and rank <= k for rank in ranks])
     metrics[f"mrr@{MRR_DEPTH}"] = _mean([1 / rank if rank and rank <= MRR_DEPTH else 0.0 for rank in ranks])
     metrics["answered_correctly"] = _mean([item["answered_correctly"] for item in items])
+    metrics["fact_first"] = _mean([item["fact_first"] for item in items])
     none = [item for item in items if item["kind"] == "none"]
     metrics["abstains_on_none"] = _mean([item["answered_correctly"] for item in none])
     metrics["abstention_rate"] = _mean([item["abstained"] for item in items])
