@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.facts import asked_facts
 from bot.core.query import understand
 
 from .test_answer import extract_fact  # what the answer leads with, rendered from its data
@@ -34,3 +35,8 @@ def test_a_money_question_leads_with_the_amount_not_the_counts_before_it():
 
 def test_an_amount_ends_at_its_unit_not_at_a_tables_multiplication_sign():
     assert extract_fact("how_much", "Hỗ trợ chi phí học tập 150.000 đ/ tháng x 9 tháng", {}).startswith("150.000 đ/ tháng (")
+
+
+def test_a_threshold_is_the_number_asked_for():
+    # "AQI bao nhiêu thì nghỉ học" is answered by the threshold, though no unit follows it.
+    assert asked_facts("how_many", "Trường hợp ô nhiễm nghiêm trọng (VN_AQI ≥ 301), các trường tạm dừng học") == ["≥ 301"]

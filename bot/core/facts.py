@@ -22,7 +22,8 @@ _HOW_MANY = re.compile(
     r"|\d+(?:\s*[-–]\s*\d+)?(?:[\.,]\d+)?\s*(?:lần\s*/\s*\w+|lần|giáo viên|trẻ|nhóm|lớp|trường|người|tháng(?!\s*\d)|ngày|tuổi"
     r"|giây|phút|giờ|tiết|buổi|tuần|mét|m|km|cm|kg|độ|điểm|chỉ số|học sinh|đại biểu"
     r"|GV|HS|NV|CBQL|CBGVNV)(?!\w)"  # staff and pupils as directives abbreviate them: "02 GV/lớp"
-    r"(?:\s*/\s*\w+)?", re.I)
+    r"(?:\s*/\s*\w+)?"
+    r"|[≥≤<>]=?\s*\d+(?:[\.,]\d+)?", re.I)  # a threshold: "VN_AQI ≥ 301", "> 35 độ"
 # A table of amounts says its unit once, above it ("Đơn vị tính: Nghìn đồng/người học/tháng",
 # "ĐVT: triệu đồng"), and its cells are bare numbers ("Giáo dục mầm non | 80 | 120"). The answer
 # quotes such a row with the unit after it, "(đơn vị tính: nghìn đồng/người học/tháng)", and its
