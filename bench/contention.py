@@ -1,6 +1,8 @@
 """Query embedding latency when the server is shared: quiet, beside a busy core, and beside another
 process embedding (the model's OpenMP threads spinning or sleeping while they wait), for each
-OpenMP wait policy. congvan ships OMP_WAIT_POLICY=PASSIVE (index/__init__.py).
+OpenMP policy. congvan ships threads that sleep after a short spin (OMP_WAIT_POLICY=PASSIVE,
+GOMP_SPINCOUNT=1000: index/__init__.py) and embeds a question on the cores no other task wants
+at that moment (index/embed.py).
 
     .venv/bin/python bench/contention.py [--queries 30]
 
@@ -39,10 +41,13 @@ e = load_embedder()
 while True:
     e.query("một câu hỏi bất kỳ về công văn")
 """
-# OMP_NUM_THREADS=2 keeps the embedder from choosing one thread for a query itself (index/embed.py).
+# OMP_NUM_THREADS keeps the embedder from choosing a question's threads itself (index/embed.py);
+# an OMP_WAIT_POLICY given keeps congvan's short spin (GOMP_SPINCOUNT, index/__init__.py) unset.
 POLICIES = {"2 threads, spin (ACTIVE)": {"OMP_WAIT_POLICY": "ACTIVE", "OMP_NUM_THREADS": "2"},
             "2 threads, sleep (PASSIVE)": {"OMP_WAIT_POLICY": "PASSIVE", "OMP_NUM_THREADS": "2"},
-            "shipped: 1 thread, sleep": {}}
+            "1 thread (shipped before)": {"OMP_WAIT_POLICY": "PASSIVE", "OMP_NUM_THREADS": "1"},
+            "2 threads, short spin": {"OMP_NUM_THREADS": "2"},
+            "shipped: free cores, short spin": {}}
 BESIDE = {"nothing": None, "a busy loop on one core": (BUSY_LOOP, {}),
           "another process embedding, spinning": (EMBEDDING, {"OMP_WAIT_POLICY": "ACTIVE", "OMP_NUM_THREADS": "2"}),
           "another process embedding, sleeping": (EMBEDDING, {"OMP_WAIT_POLICY": "PASSIVE", "OMP_NUM_THREADS": "2"})}
@@ -62,7 +67,7 @@ def main() -> None:
         try:
             for policy, env in POLICIES.items():
                 out = run(MEASURE.format(root=str(ROOT), n=args.queries), env, stdout=subprocess.PIPE).communicate()[0]
-                print(f"{beside:38} {policy:26} p50 / p95 / max ms: {out.strip()}", flush=True)
+                print(f"{beside:38} {policy:32} p50 / p95 / max ms: {out.strip()}", flush=True)
         finally:
             if hog:
                 hog.kill()

