@@ -40,3 +40,7 @@ def test_an_amount_ends_at_its_unit_not_at_a_tables_multiplication_sign():
 def test_a_threshold_is_the_number_asked_for():
     # "AQI bao nhiêu thì nghỉ học" is answered by the threshold, though no unit follows it.
     assert asked_facts("how_many", "Trường hợp ô nhiễm nghiêm trọng (VN_AQI ≥ 301), các trường tạm dừng học") == ["≥ 301"]
+
+
+def test_which_weekday_is_a_when_question():
+    assert understand("Ban giám hiệu kiểm tra vệ sinh các lớp vào thứ mấy hằng tuần?").intent == "when"
