@@ -88,6 +88,12 @@ def test_an_age_typed_short_is_read_as_directives_write_it():
     assert "tuổi" not in understand("lớp có 12t", r).text  # no child is 12: not an age
 
 
+def test_a_count_written_in_words_is_read_as_directives_write_it():
+    assert understand("Báo cáo sáu tháng nộp trước ngày nào?").text == "Báo cáo 6 tháng nộp trước ngày nào"
+    assert "10 ngày" in understand("hồ sơ xét trong vòng mười ngày").text
+    assert understand("nop sau ngay 15").text == "nop sau ngay 15"  # typed plain, "sau" is "after"
+
+
 def test_staff_words_are_matched_with_their_diacritics():
     r = restorer()
     teachers = understand("mỗi lớp mấy cô", r)

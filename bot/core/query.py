@@ -23,6 +23,12 @@ _LETTERS_DIGITS = re.compile(r"^([^\W\d_]+)(\d+)$")
 # "trẻ 5t", "lớp 4t": a preschool age in chat (children are 1 to 6), as directives write it.
 _AGE = re.compile(r"^([1-6])t$", re.I)
 _VOWEL = re.compile(r"[aeiouy]")
+# "sáu tháng", "ba ngày": a count in words, as directives write it ("6 tháng"). Only with its
+# diacritics and before a unit: typed plain, "sau ngày" is "after the day".
+_NUMBER_WORDS = {"một": "1", "hai": "2", "ba": "3", "bốn": "4", "năm": "5", "sáu": "6", "bảy": "7", "tám": "8",
+                 "chín": "9", "mười": "10"}
+_COUNTED = re.compile(r"(?i)(?<!\w)(" + "|".join(_NUMBER_WORDS) + r")(?=\s+(?:tháng|ngày|tuần|buổi|giờ|tiết|lần|tuổi"
+                      r"|người|trẻ|lớp|giáo viên)(?!\w))")
 # "năm học 25-26", "nh 25-26": a school year in chat, as directives write it ("2025-2026").
 _SHORT_SCHOOL_YEAR = re.compile(r"(?i)\b(năm học|nam hoc|nh)\s*(\d{2})\s*[-–/]\s*(\d{2})\b")
 
@@ -64,7 +70,8 @@ class Query:
 def understand(question: str, restorer: Restorer | None = None, names: Iterable[str] = ()) -> Query:
     """`names`: the places and schools the loaded documents name, folded, for acronyms ("hn")."""
     question = unicodedata.normalize("NFC", question).strip()
-    tokens = _TOKEN.findall(_SHORT_SCHOOL_YEAR.sub(_full_school_year, question))
+    tokens = _TOKEN.findall(_COUNTED.sub(lambda m: _NUMBER_WORDS[m.group(1).lower()],
+                                         _SHORT_SCHOOL_YEAR.sub(_full_school_year, question)))
     kept = _strip_politeness(tokens)
     expanded, expansions = _expand(kept)
     acronyms: list[str] = []
