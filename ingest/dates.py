@@ -144,8 +144,9 @@ def find_when(sentence: str) -> list[str]:
     return list(dict.fromkeys([p.text for p in dated] + [m.group(0).strip() for m in periods]))
 
 
-_PERIOD = re.compile(rf"{_W}(?:(?:vào|trong|từ)\s+)?{PART}\s+(?:mỗi\s+)?(?:năm học|học kỳ|học kì|năm|tuần)"
-                     r"(?:\s+(?:I{1,2}|[12]|này|sau|tới))?(?![\w])"
+# Not before a year: "sinh hoạt công dân đầu năm học 2026 - 2027" names an event, not when it is.
+_PERIOD = re.compile(rf"{_W}(?:(?:vào|trong|từ)\s+)?{PART}\s+(?:mỗi\s+)?(?:năm học|học kỳ|học kì|năm(?!\s+học)|tuần)"
+                     r"(?:\s+(?:I{1,2}|[12]|này|sau|tới))?(?![\w])(?!\s*\d{4})"
                      # A directive "có hiệu lực kể từ ngày ký": from the day it is signed.
                      rf"|{_W}(?:kể\s+)?từ\s+ngày\s+(?:ký|ban hành)(?:\s+ban hành)?(?![\w])", re.I)
 

@@ -113,3 +113,7 @@ def test_the_day_a_directive_is_signed_answers_when_it_takes_effect():
 def test_a_cited_documents_date_after_its_issuer_is_not_a_date_of_this_one():
     assert find_when("Công văn số 1849/BGDĐT-GDPT của Bộ GDĐT ngày 10 tháng 4 năm 2026 về việc kiểm tra") == []
     assert find_when("Kế hoạch số 5 của Sở GDĐT, hoàn thành trước ngày 30/4") == ["hoàn thành trước ngày 30/4"]
+
+
+def test_a_time_of_the_school_year_that_names_the_year_is_an_events_name():
+    assert find_when("Kế hoạch tổ chức sinh hoạt công dân đầu năm học 2026 - 2027") == []
