@@ -42,5 +42,6 @@ def test_a_threshold_is_the_number_asked_for():
     assert asked_facts("how_many", "Trường hợp ô nhiễm nghiêm trọng (VN_AQI ≥ 301), các trường tạm dừng học") == ["≥ 301"]
 
 
-def test_which_weekday_is_a_when_question():
+def test_which_weekday_or_point_in_time_is_a_when_question():
     assert understand("Ban giám hiệu kiểm tra vệ sinh các lớp vào thứ mấy hằng tuần?").intent == "when"
+    assert understand("Mức phụ cấp mới được tính từ thời điểm nào?").intent == "when"

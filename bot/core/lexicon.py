@@ -53,7 +53,7 @@ QUESTION_WORDS = {"gi", "nao", "may", "ai", "sao", "khong", "chua", "hay", "la",
 
 # Questions asking for a time, a quantity, a place or a person (folded phrases).
 WHEN_CUES = ["khi nao", "bao gio", "ngay nao", "ngay may", "thang may", "thang nao", "luc nao",
-             "han chot", "han nop", "thoi han", "truoc ngay", "tuan nao", "thoi gian nao", "thu may"]
+             "han chot", "han nop", "thoi han", "truoc ngay", "tuan nao", "thoi gian nao", "thoi diem nao", "thu may"]
 HOW_MANY_CUES = ["bao nhieu", "may lan", "may giao vien", "ty le", "may phan tram", "so luong",
                  "bao lau", "toi thieu may", "may"]
 WHERE_CUES = ["o dau", "tai dau", "truong nao", "don vi nao", "noi nao", "tai truong nao", "dia diem"]
