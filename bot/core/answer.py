@@ -215,8 +215,11 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
     if query.intent in FACT_INTENTS:
         held = LEAD_POOL_COVERAGE * max(h.coverage for h in close)
         close += [h for h in hits[3:LEAD_POOL] if h.coverage >= held]
-    sentences = {h.chunk_id: best_sentence(h.row["text"], query, vocabulary, h.row.get("path") or "", _own_date(h.row, query))
-                 for h in close}
+
+    def sentence_of(h: Hit) -> str:
+        return best_sentence(h.row["text"], query, vocabulary, h.row.get("path") or "", _own_date(h.row, query))
+
+    sentences = {h.chunk_id: sentence_of(h) for h in close}
 
     def answers(h: Hit) -> bool:
         # A schedule's month answers "khi nào" too ("Trong tháng 1/2025: Tổng kết học kỳ I").
@@ -254,9 +257,8 @@ def compose(query: Query, hits: list[Hit], vocabulary: Vocabulary, document_coun
     # Other documents' answers are looked for deeper than the citations go: a unit's own deadline
     # may sit in a long month section that ranks sixth.
     evidence = ranked[:RIVAL_POOL]
-    citations = [_citation(h, sentences.get(h.chunk_id) or best_sentence(h.row["text"], query, vocabulary, h.row.get("path") or "",
-                                                                    _own_date(h.row, query)),
-                           scope, library) for h in evidence]
+    citations = [_citation(h, sentences.get(h.chunk_id) or sentence_of(h), scope, library) for h in evidence]
+
     def answers_alone(h: Hit, sentence: str) -> bool:
         # Another document's different fact answers too only where that document is about what
         # the question names (not another year's, age's or province's) and the fact is not the

@@ -167,8 +167,9 @@ def _number_words(text: str) -> list[str]:
 
 def names_missing(question: str, document_text: str, known: Iterable[str] = ()) -> float:
     """Share of the names the question asks about that the document never writes, compared
-    without diacritics: the names it capitalises after its first word ("Hà Nội", "Ninh Lai"), and
-    the `known` place and school names (index.units.place_names) however it writes them ("ở ha noi")."""
+    without diacritics: the names it capitalises after its first word ("Hà Nội", "Ninh Lai"), the
+    `known` place and school names (index.units.place_names) however it writes them ("ở ha noi"),
+    and the school subjects it types in lower case ("môn địa")."""
     names = list(dict.fromkeys(_names(question) + sorted(places_in(question, known))))
     subjects = _subjects(question, lower_case_only=True)
     if not names and not subjects:
