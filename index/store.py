@@ -47,11 +47,12 @@ from .units import describe as describe_unit
 from .vectors import VectorIndex
 
 # Bump when parsing changes, so unchanged files are parsed again with the new code.
-PARSER_VERSION = 10  # 2: tasks and deadlines; 3: PDF paragraphs and table rows, crawled tables' header rows;
+PARSER_VERSION = 11  # 2: tasks and deadlines; 3: PDF paragraphs and table rows, crawled tables' header rows;
 # 4: a schedule's rows one passage each; 5: top-level packed sections named and filed under the first;
 # 6: a crawled table's last row kept when another table follows; 7: a list of amounts' rows one passage each;
 # 8: articles', chapters' and appendices' titles whole in paths; 9: a decree's or circular's kind from
-# its number's code (NĐ, TT); 10: crawled pages' front matter dropped, their property tables read
+# its number's code (NĐ, TT); 10: crawled pages' front matter dropped, their property tables read;
+# 11: the front matter's title kept, the property table's other cells never an issuer
 
 
 class Store:

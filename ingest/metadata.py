@@ -169,15 +169,23 @@ _PROPERTY_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 
 def _take_properties(meta: Metadata, lines: list[str]) -> None:
     found: dict[str, str] = {}
+    values: set[str] = set()  # every value the table holds, whatever its label
     for line in lines:
         cells = [_tidy(cell) for cell in line.split("\t")]
         if len(cells) == 2 and cells[1]:
             label = unicodedata.normalize("NFC", cells[0]).lower().replace(":", " ")
             field = _PROPERTIES.get(" ".join(label.split()))
+            values.add(cells[1])
             if field and field not in found:
                 found[field] = cells[1]
     if len(found) < 2:  # one matching row is a table about something else
         return
+    # The table's cells read as header lines are not its issuer ("Cơ quan chủ trì | Bộ …" is the
+    # drafting ministry of a government decree).
+    kept = [line for line in meta.issuer_lines if line not in values]
+    if kept != meta.issuer_lines:
+        meta.issuer_lines = kept if any(_BODY_HEADS.match(line.upper()) for line in kept) else []
+        meta.issuer = _display_issuer(meta.issuer_lines) if meta.issuer_lines else ""
     if number := found.get("number", ""):
         if re.match(r"^\d+\s*/\s*\S", number):
             meta.number = re.sub(r"\s+", "", number)

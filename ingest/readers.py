@@ -483,6 +483,7 @@ _MD_RULE_IN_CELL = re.compile(r"(?:^|\s)[-=_]{3,}(?=\s|$)")
 _MD_TABLE_SEPARATOR = re.compile(r"^\|?(?:\s*:?-+:?\s*\|)+\s*(?::?-+:?)?\s*$")
 _MD_EMPTY_EMPHASIS = re.compile(r"^[*_\s]+$")
 # "---", then "key: value" lines (and their indented or "- " list values), then "---" or "...".
+_MD_FRONT_TITLE = re.compile(r"^title:[ \t]*[\"']?(.*?)[\"']?[ \t]*$", re.M)
 _MD_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(?:[\w-]+:.*\n|[ \t]+.*\n|[ \t]*-.*\n|[ \t]*\n)*?(?:---|\.\.\.)[ \t]*(?:\n|\Z)")
 # Lines that open a paragraph of their own: headings, list items, numbered clauses.
 _MD_BLOCK_START = re.compile(
@@ -497,7 +498,7 @@ _FULL_LINE = 60
 def read_markdown(text: str) -> str:
     """Markdown crawl -> one paragraph a line, table rows as tab-joined cells. A site's front
     matter (the YAML block between "---" lines that static-site pages start with) is the page's
-    settings, not the directive."""
+    settings, not the directive, but for its title."""
     lines: list[str] = []
     row: list[list[str]] = []  # the cells ended so far in this row, each a list of paragraphs
     pending: list[str] = []  # paragraphs since the last "|"
@@ -516,8 +517,13 @@ def read_markdown(text: str) -> str:
 
 
 def _without_front_matter(text: str) -> str:
+    """The page without its settings, but with the title they give it: a crawled directive's
+    title is its name ("Quy định về khai thác, sử dụng tài nguyên giáo dục mở …")."""
     match = _MD_FRONT_MATTER.match(text)
-    return text[match.end():] if match else text
+    if not match:
+        return text
+    title = _MD_FRONT_TITLE.search(match.group(0))
+    return (title.group(1).strip() + "\n\n" if title else "") + text[match.end():]
 
 
 def _row_lines(row: list[list[str]]) -> list[str]:

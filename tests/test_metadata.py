@@ -152,6 +152,9 @@ def test_a_crawled_pages_table_of_properties_gives_the_fields_it_states():
             "Ngày có hiệu lực\t07/07/2026\nCăn cứ pháp lý\n- Luật Giáo dục số 43/2019/QH14;\n")
     m = read_metadata(text)
     assert (m.issuer, m.number, m.kind, m.place, m.date) == ("Chính phủ", "182/2026/NĐ-CP", "nghị định", "Hà Nội", "2026-05-22")
+    # The table's other cells are not an issuer: a decree's drafting ministry is not who issued it.
+    drafted = text.replace("Cơ quan ban hành\tChính phủ\n", "Cơ quan chủ trì\tBộ Giáo dục và Đào tạo\n")
+    assert read_metadata(drafted).issuer == ""
     # One row that looks like a property is a table about something else.
     assert read_metadata("Nội dung\tThời gian\nNgày ban hành\tTháng 9\n").date == ""
 

@@ -616,13 +616,15 @@ Nghị định này quy định chi tiết một số điều của Luật Giáo
 """
 
 
-def test_a_pages_front_matter_is_not_the_directive(tmp_path):
-    # A static site's page starts with its settings between "---" lines.
+def test_a_pages_front_matter_is_not_the_directive_but_for_its_title(tmp_path):
+    # A static site's page starts with its settings between "---" lines; their title names the
+    # directive.
     path = tmp_path / "page.md"
     path.write_text(PAGE, encoding="utf-8")
     text, _ = read_text(path)
-    assert text.splitlines()[:3] == ["# CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "## Độc lập - Tự do - Hạnh phúc",
-                                     "Số: 66/2026/NĐ-CP"]
+    assert text.splitlines()[:4] == ["Nghị định 66/2026/NĐ-CP", "# CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                                     "## Độc lập - Tự do - Hạnh phúc", "Số: 66/2026/NĐ-CP"]
+    assert "layout" not in text and "giao-duc" not in text
     assert read_metadata(text).number == "66/2026/NĐ-CP"
 
 
