@@ -82,14 +82,14 @@ _CITED_BEFORE = re.compile(
     r"(?:\d+\s*/\s*(?:-\s+|[^\s,;()])*[^\W\d_](?:-\s+|[^\s,;()])*"
     r"|(?i:số|HD|CV|KH|QĐ|TB|TT|NĐ|CT|NQ|công văn|kế hoạch|hướng dẫn|quyết định|thông tư|nghị định|chỉ thị"
     r"|nghị quyết|thông báo|văn bản|công điện)\s+(?:số\s*)?\d+[^\s,;()]*)\s*,?\s*(?i:ngày\s*)?$")
+# The bodies a cited document is "của" (of): "Thông tư số 13/2016/… ngày 12/5/2016 của Bộ Y tế".
+_ISSUING_BODY = r"(?:Bộ|Sở|Phòng|UBND|Ủy ban|Uỷ ban|Chính phủ|Thủ tướng|HĐND|Hội đồng|Quốc hội|Ban)"
 # "Công văn số 1849/BGDĐT-GDPT của Bộ GDĐT ngày 10 tháng 4 năm 2026": the cited document's issuer
 # between its number and its day.
 _CITED_BY_ISSUER = re.compile(
-    r"(?:\d+\s*/\s*[^\s,;()]*[^\W\d_][^\s,;()]*|(?i:số)\s+\d+[^\s,;()]*)\s+của\s+(?:Bộ|Sở|Phòng|UBND|Ủy ban|Uỷ ban"
-    r"|Chính phủ|Thủ tướng|HĐND|Hội đồng|Quốc hội|Ban)[^,;\d]{0,60}?\s*(?i:ngày\s*)?$")
-_CITED_AFTER = re.compile(
-    r"^\s*,?\s*(?:của|do)\s+(?:Bộ|Sở|Phòng|UBND|Ủy ban|Uỷ ban|Chính phủ|Thủ tướng|HĐND|Hội đồng|Quốc hội"
-    r"|Ban|Quận|Huyện|Tỉnh|Thành)")
+    rf"(?:\d+\s*/\s*[^\s,;()]*[^\W\d_][^\s,;()]*|(?i:số)\s+\d+[^\s,;()]*)\s+của\s+{_ISSUING_BODY}"
+    r"[^,;\d]{0,60}?\s*(?i:ngày\s*)?$")
+_CITED_AFTER = re.compile(rf"^\s*,?\s*(?:của|do)\s+(?:{_ISSUING_BODY}|Quận|Huyện|Tỉnh|Thành)")
 
 
 T = TypeVar("T")

@@ -39,6 +39,10 @@ class Table:
     own_rows: dict[int, str] = field(default_factory=dict)
 
 
+# How a table's header row is written in the paths of the rows that are passages of their own.
+HEADER_SEPARATOR = " | "
+
+
 def cells(line: Line) -> list[str]:
     return [c.strip() for c in line.text.split("\t") if c.strip()]
 
@@ -47,6 +51,13 @@ def _is_header(line: Line) -> bool:
     """A row of column names: two or more short cells, none of them a number, amount or date."""
     found = cells(line)
     return len(found) >= 2 and all(len(c) <= 80 and not _VALUE.match(c) for c in found)
+
+
+def column_names(row: str) -> list[str]:
+    """A row of text's cells, empty ones kept in their places, when it is a table's header row
+    and not the directive's own heading (issuer beside the national motto); else []."""
+    line = Line(0, len(row), row)
+    return [c.strip() for c in row.split("\t")] if _is_header(line) and not _MOTTO.search(row) else []
 
 
 # The national motto: a directive's header laid out as a table (issuer | motto, number | place
@@ -70,7 +81,7 @@ def find_tables(lines: list[Line]) -> list[Table]:
         if last > i:
             rows = [line for line in lines[i + 1:last + 1] if "\t" in line.text]
             own = _own_rows(rows) if not _MOTTO.search(header.text) else {}
-            tables.append(Table(header.end, lines[last].end, " | ".join(cells(header)), own))
+            tables.append(Table(header.end, lines[last].end, HEADER_SEPARATOR.join(cells(header)), own))
         i = last + 1
     return tables
 

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
 from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Collection, Protocol
 
 import prompts
@@ -290,9 +291,12 @@ def _own_date(row: dict, query: Query) -> str:
     return row.get("date") or ""
 
 
+@lru_cache(maxsize=8192)
 def _only_dated(sentence: str, own_date: str) -> bool:
     """Every date the sentence names is `own_date` (ISO), as a bare day ("…, ngày 15 tháng 9 năm
-    2025", "thông qua ngày …"): "có hiệu lực kể từ ngày …" on that same day still says when."""
+    2025", "thông qua ngày …"): "có hiệu lực kể từ ngày …" on that same day still says when.
+    Cached as `states_fact` is: it reads the same date grammar, and the same sentences come back
+    question after question."""
     if not own_date:
         return False
     year, month, day = (int(part) for part in own_date.split("-"))

@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from index.fold import fold
-from ingest.structure import is_framing
 from index.restore import Restorer
 from index.store import Store
 from index.vocabulary import Vocabulary, Weights
+from ingest.structure import is_framing
 
 from .copies import signature, skeleton
 from .facts import FACT_INTENTS, states_fact

@@ -8,12 +8,9 @@ either in the passage, above its rows, or, for a row that is a passage of its ow
 """
 from __future__ import annotations
 
-import re
-
 from index.fold import fold
+from ingest.tables import HEADER_SEPARATOR, column_names
 
-_VALUE = re.compile(r"^[\d\s.,/%:()+-]+$")
-_MOTTO = re.compile(r"cong hoa xa hoi chu nghia|doc lap\W+tu do")
 _NUMBERING = {"tt", "stt", "so tt", "so thu tu"}  # the column that only numbers the rows
 
 
@@ -21,17 +18,11 @@ def header_of(text: str, path: str = "") -> list[str]:
     """The names of the columns of the table in a passage, or [] when it has none or holds no table."""
     # The header is the path's last table part: a sub-row's path goes on with the row it is under.
     for part in reversed((path or "").split(" > ")):
-        if " | " in part:
-            return [cell.strip() for cell in part.split(" | ")]
-    for line in text.split("\n"):
-        if "\t" in line.strip("\t"):
-            cells = [cell.strip() for cell in line.split("\t")]
-            # The first row of cells is the header when it names, not when it holds values, nor
-            # when it is the directive's own heading (issuer beside the national motto).
-            if any(_VALUE.match(cell) or _MOTTO.search(fold(cell)) for cell in cells if cell):
-                return []
-            return cells
-    return []
+        if HEADER_SEPARATOR in part:
+            return [cell.strip() for cell in part.split(HEADER_SEPARATOR)]
+    # Else the passage's first row of cells, when it names columns (ingest.tables.column_names).
+    first = next((line for line in text.split("\n") if "\t" in line.strip("\t")), "")
+    return column_names(first) if first else []
 
 
 def with_header(line: str, header: list[str]) -> str:
