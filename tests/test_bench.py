@@ -271,3 +271,21 @@ def test_a_larger_size_is_ingested_with_vectors_borrowed_from_the_embedded_one_a
     assert np.allclose(vectors.cosines(embedded.vectors()._index.reconstruct(original), [copy])[copy], 1.0, atol=1e-3)
     with pytest.raises(RuntimeError):
         Borrowed(str(source)).query("khi nào")
+
+
+def test_a_fact_table_check_tells_right_from_empty_from_wrong(tmp_path, capsys):
+    # bench/facts.py: what the README's metadata figures for directives outside the repo come from.
+    import sys
+    from bench import facts
+
+    (tmp_path / "cv.txt").write_text("PHÒNG GIÁO DỤC VÀ ĐÀO TẠO QUẬN HOA SEN\nSố: 12/PGDĐT\n"
+                                     "Hoa Sen, ngày 3 tháng 10 năm 2025\nV/v kiểm tra\n", encoding="utf-8")
+    table = {"cv.txt": {"issuer": "Phòng GD&ĐT quận Hoa Sen", "number": "12/PGDĐT", "date": "2025-10-03",
+                        "kind": "quyết định", "school_year": "2025-2026"}}
+    (tmp_path / "facts.json").write_text(json.dumps(table), encoding="utf-8")
+    sys.argv = ["facts.py", str(tmp_path / "facts.json"), str(tmp_path)]
+    facts.main()
+    out = capsys.readouterr().out
+    assert "number       right 1, empty 0, wrong 0" in out
+    assert "kind         right 0, empty 0, wrong 1" in out  # read "công văn" from its V/v line
+    assert "school_year  right 0, empty 1, wrong 0" in out

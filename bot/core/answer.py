@@ -40,8 +40,9 @@ STATES_ASKED_BONUS = 0.25
 # the document's own answer to that kind of question, though it shares no word with it.
 LABELLED_BONUS = 0.5
 RIVAL_COVERAGE_GAP = 0.35
-# Measured on the rivals of all three question sets (seed, dev, /tmp/ext): the rivals that answer
-# the same question held 0.59 of the lead's coverage or more, those about something else 0.52 or less.
+# Read from bench/rivals.py on three question sets (seed, dev, one outside the repo): the rivals that
+# answer the same question held 0.59 of the lead's coverage or more, those about something else 0.52
+# or less.
 RIVAL_COVERAGE_SHARE = 0.55
 # A quote may run on this far to reach the asked fact stated just after the best-matching clause.
 WINDOW_SENTENCES = 3
