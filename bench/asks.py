@@ -8,7 +8,6 @@ Prints the machine's load, then p50 / p95 in ms for each pass after a warm-up: w
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -17,18 +16,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bot.core.api import Congvan  # noqa: E402
-from bot.core.evaluate import load_questions, percentile  # noqa: E402
+from bench.common import open_set  # noqa: E402
+from bot.core.evaluate import percentile  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("home", type=Path)
-    parser.add_argument("questions", type=Path)
-    parser.add_argument("--passes", type=int, default=2)
-    args = parser.parse_args()
-    cv = Congvan(args.home)
-    texts = [t for q in load_questions(args.questions) for t in [q["question"], *q["variants"]]]
+    cv, questions, args = open_set(__doc__, lambda parser: parser.add_argument("--passes", type=int, default=2))
+    texts = [t for q in questions for t in [q["question"], *q["variants"]]]
     cv.ask("khởi động")  # the model, the word statistics and the vectors loaded, as in a running bot
     print(f"load {os.getloadavg()[0]:.2f} · {len(texts)} asks a pass")
     for n in range(args.passes):

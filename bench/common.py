@@ -6,6 +6,7 @@ peak RSS is that system's alone and ingest times include interpreter start and m
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shlex
@@ -386,3 +387,20 @@ def cell(value, digits: int = 2) -> str:
     if isinstance(value, str):
         return value
     return f"{value:.{digits}f}"
+
+
+# -- a question set asked of the home that holds its directives -----------------------------------
+
+def open_set(doc: str, extra: Callable[[argparse.ArgumentParser], object] | None = None):
+    """The `HOME QUESTIONS.jsonl` a per-set benchmark takes (HOME: the folder `congvan eval
+    --corpus` fills for the set): (Congvan on HOME, the questions, the parsed arguments)."""
+    from bot.core.api import Congvan
+    from bot.core.evaluate import load_questions
+
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("home", type=Path)
+    parser.add_argument("questions", type=Path)
+    if extra:
+        extra(parser)
+    args = parser.parse_args()
+    return Congvan(args.home), load_questions(args.questions), args

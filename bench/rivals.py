@@ -9,7 +9,6 @@ HOME holds the set's directives (e.g. the folder `congvan eval --corpus` fills f
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -17,15 +16,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import bot.core.answer as answer  # noqa: E402
-from bot.core.api import Congvan  # noqa: E402
-from bot.core.evaluate import load_questions  # noqa: E402
+from bench.common import open_set  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("home", type=Path)
-    parser.add_argument("questions", type=Path)
-    args = parser.parse_args()
+    cv, questions, _ = open_set(__doc__)
     answer.RIVAL_COVERAGE_SHARE = 0.0
     listed: list[tuple[float, str]] = []
     leads_of = answer._leads
@@ -39,8 +34,7 @@ def main() -> None:
         return out
 
     answer._leads = leads
-    cv = Congvan(args.home)
-    for q in load_questions(args.questions):
+    for q in questions:
         cv.ask(q["question"])
         if len(listed) > 1:
             print(f"{q['id']} {q['kind']}: {q['question']}")
